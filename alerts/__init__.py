@@ -1,0 +1,1 @@
+"""alerts stage (arrives in a later issue)."""

@@ -1,0 +1,91 @@
+"""What a crawl shows while it runs and when it ends: pages, items and drops by reason, per source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.table import Table
+
+DROP_PREFIX = "riskwatch/drop/"
+
+
+@dataclass
+class SourceReport:
+    """One source's figures for a run, read from its crawler's stats."""
+
+    name: str
+    pages: int = 0
+    stored: int = 0
+    skipped_seen: int = 0
+    reprints: int = 0
+    no_date: int = 0
+    drops: dict[str, int] = field(default_factory=dict)
+    finish_reason: str | None = None
+
+    @classmethod
+    def from_stats(cls, name: str, stats: dict[str, Any]) -> SourceReport:
+        return cls(
+            name=name,
+            pages=int(stats.get("response_received_count", 0)),
+            stored=int(stats.get("riskwatch/stored", 0)),
+            skipped_seen=int(stats.get("riskwatch/skipped_seen", 0)),
+            reprints=int(stats.get("riskwatch/reprints", 0)),
+            no_date=int(stats.get("riskwatch/no_date", 0)),
+            drops={
+                key.removeprefix(DROP_PREFIX): int(value)
+                for key, value in sorted(stats.items())
+                if key.startswith(DROP_PREFIX)
+            },
+            finish_reason=stats.get("finish_reason"),
+        )
+
+    @property
+    def unreachable(self) -> bool:
+        """No page at all could be fetched: the source is down or refused."""
+        return self.pages == 0 and bool(self.drops)
+
+
+def _drops_text(drops: dict[str, int]) -> str:
+    return ", ".join(f"{reason} {count}" for reason, count in drops.items()) or "-"
+
+
+def report_table(reports: Iterable[SourceReport], title: str, finished: bool = False) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("source", "pages", "stored", "seen before", "reprints"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    table.add_column("dropped (by reason)")
+    if finished:
+        table.add_column("ended")
+    totals = SourceReport("total")
+    for report in reports:
+        row = [
+            report.name,
+            str(report.pages),
+            str(report.stored),
+            str(report.skipped_seen),
+            str(report.reprints),
+            _drops_text(report.drops),
+        ]
+        if finished:
+            row.append(report.finish_reason or "-")
+        table.add_row(*row)
+        totals.pages += report.pages
+        totals.stored += report.stored
+        totals.skipped_seen += report.skipped_seen
+        totals.reprints += report.reprints
+        for reason, count in report.drops.items():
+            totals.drops[reason] = totals.drops.get(reason, 0) + count
+    total_row = [
+        "total",
+        str(totals.pages),
+        str(totals.stored),
+        str(totals.skipped_seen),
+        str(totals.reprints),
+    ]
+    total_row.append(_drops_text(dict(sorted(totals.drops.items()))))
+    if finished:
+        total_row.append("")
+    table.add_row(*total_row, style="bold")
+    return table

@@ -1,0 +1,126 @@
+"""Run a crawl: every selected source as its own spider in one Scrapy process, with live progress."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+from scrapy.crawler import Crawler, CrawlerProcess
+
+from crawlers.items import SHANGHAI
+from crawlers.progress import SourceReport, report_table
+from crawlers.reprints import ReprintIndex, from_bytes
+from crawlers.runtime import CrawlRuntime, shanghai_now
+from crawlers.settings import crawl_settings, source_settings
+from crawlers.sinks import CountingSink, DocumentSink, JsonlSink
+from crawlers.sources import CrawlOptions, SourceConfig
+from crawlers.spiders import get_spider
+from crawlers.state import CrawlState
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlReport:
+    sources: list[SourceReport]
+    output: Path | None
+    documents_written: int
+    recovered_partial_line: bool = False
+
+    @property
+    def unreachable(self) -> list[SourceReport]:
+        return [report for report in self.sources if report.unreachable]
+
+
+def _configure_logging(state_dir: Path, level: str, console: Console) -> None:
+    from rich.logging import RichHandler
+
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for handler in list(root.handlers):
+        if getattr(handler, "_riskwatch", False):
+            root.removeHandler(handler)
+    file_handler = logging.FileHandler(state_dir / "crawl.log", encoding="utf-8")
+    file_handler.setLevel(logging.INFO)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
+    console_handler = RichHandler(console=console, show_path=False, markup=False)
+    console_handler.setLevel(level)
+    for handler in (file_handler, console_handler):
+        handler._riskwatch = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+
+
+def _reprint_index(state: CrawlState, options: CrawlOptions) -> ReprintIndex:
+    index = ReprintIndex(options.near_duplicate_threshold)
+    for doc_id, cluster_id, blob in state.recent_signatures(options.reprint_window_days):
+        index.add(doc_id, cluster_id, from_bytes(blob))
+    return index
+
+
+def run_crawl(
+    sources: list[SourceConfig],
+    options: CrawlOptions,
+    state_dir: Path,
+    output: Path | None = None,
+    queries: list[str] | None = None,
+    refetch: bool = False,
+    now: datetime | None = None,
+    console: Console | None = None,
+    live: bool | None = None,
+) -> CrawlReport:
+    """Crawl ``sources`` once. Blocks until every spider has finished; can run once per process."""
+    console = console or Console(stderr=True)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    _configure_logging(state_dir, options.log_level, console)
+    state = CrawlState(state_dir)
+    sink: DocumentSink = JsonlSink(output) if output else CountingSink()
+    runtime = CrawlRuntime(
+        state=state,
+        sink=sink,
+        reprints=_reprint_index(state, options),
+        now=(lambda: now.astimezone(SHANGHAI)) if now else shanghai_now,
+        queries=list(queries or []),
+        refetch=refetch,
+    )
+    process = CrawlerProcess(crawl_settings(options))
+    crawlers: list[Crawler] = []
+    for source in sources:
+        spider_cls = get_spider(source.spider).for_source(source, runtime, source_settings(source, options))
+        crawler = process.create_crawler(spider_cls)
+        crawlers.append(crawler)
+        process.crawl(crawler)
+
+    def reports() -> list[SourceReport]:
+        return [
+            SourceReport.from_stats(
+                c.spider.name if c.spider else "?", c.stats.get_stats() if c.stats else {}
+            )
+            for c in crawlers
+        ]
+
+    show_live = console.is_terminal if live is None else live
+    try:
+        if show_live:
+            with Live(
+                console=console,
+                refresh_per_second=4,
+                transient=True,
+                get_renderable=lambda: report_table(reports(), "crawling…"),
+            ):
+                process.start()
+        else:
+            process.start()
+    finally:
+        sink.close()
+        state.close()
+    written = sink.written  # type: ignore[attr-defined]
+    return CrawlReport(
+        sources=reports(),
+        output=output,
+        documents_written=written,
+        recovered_partial_line=getattr(sink, "recovered_partial_line", False),
+    )

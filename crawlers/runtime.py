@@ -1,0 +1,26 @@
+"""What one crawl run shares between its spiders and pipelines (state, sink, reprint index, clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crawlers.items import SHANGHAI
+from crawlers.reprints import ReprintIndex
+from crawlers.sinks import DocumentSink
+from crawlers.state import CrawlState
+
+
+def shanghai_now() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+@dataclass
+class CrawlRuntime:
+    state: CrawlState
+    sink: DocumentSink
+    reprints: ReprintIndex
+    now: Callable[[], datetime] = shanghai_now
+    queries: list[str] = field(default_factory=list)
+    refetch: bool = False

@@ -1,0 +1,1 @@
+"""indexer stage (arrives in a later issue)."""

@@ -1,0 +1,1 @@
+"""NLP stage: watchlist, entity linking and the document tagger (the tagger arrives with issue 3)."""

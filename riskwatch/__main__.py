@@ -1,0 +1,3 @@
+from riskwatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""The ``riskwatch`` command line. Exit codes: 0 done, 1 done but a source could not be reached, 2 bad
+config or usage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from crawlers.errors import ConfigError, CrawlerError
+from crawlers.items import SHANGHAI
+from riskwatch import __version__
+from riskwatch.config import CONFIG_ENV, AppConfig, load_config
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG = 0, 1, 2
+
+
+def _timestamp(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO timestamp: {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="riskwatch", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"riskwatch {__version__}")
+    parser.add_argument(
+        "--config", help=f"main config file (default: ${CONFIG_ENV} or configs/riskwatch.yaml)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    crawl = commands.add_parser("crawl", help="crawl the configured sources once")
+    crawl.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    crawl.add_argument("--output", type=Path, metavar="FILE.jsonl", help="append documents as JSON Lines")
+    crawl.add_argument("--refetch", action="store_true", help="fetch article pages seen in earlier runs too")
+    crawl.add_argument(
+        "--now",
+        type=_timestamp,
+        metavar="TIMESTAMP",
+        help="resolve relative dates (3小时前) against this instant instead of the clock",
+    )
+    crawl.add_argument("--no-progress", action="store_true", help="no live progress display")
+
+    commands.add_parser("sources", help="validate the config and list its sources")
+
+    demo = commands.add_parser("demo", help="serve the offline demo site and crawl it end to end")
+    demo.add_argument("--workdir", type=Path, default=Path("data/demo"), help="where the demo writes")
+    demo.add_argument("--port", type=int, default=8765, help="port of the demo site (sources expect 8765)")
+    return parser
+
+
+def _print_crawl_report(console: Console, report, title: str) -> None:
+    from crawlers.progress import report_table
+
+    console.print(report_table(report.sources, title, finished=True))
+    if report.output:
+        console.print(f"{report.documents_written} new document(s) written to {report.output}")
+    if report.recovered_partial_line:
+        console.print("[yellow]the output file ended in a half-written line from a killed run; it was cut[/]")
+    for source in report.unreachable:
+        console.print(f"[red]source {source.name}: no page could be fetched ({source.drops})[/]")
+
+
+def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
+    from crawlers.runner import run_crawl
+
+    selected = [s for s in config.sources if s.enabled]
+    if args.source:
+        known = {s.name: s for s in config.sources}
+        unknown = [name for name in args.source if name not in known]
+        if unknown:
+            console.print(f"[red]unknown source(s): {', '.join(unknown)} (configured: {', '.join(known)})[/]")
+            return EXIT_CONFIG
+        selected = [known[name] for name in args.source]
+    if not selected:
+        console.print("[red]no enabled source to crawl[/]")
+        return EXIT_CONFIG
+    report = run_crawl(
+        selected,
+        config.main.crawl,
+        config.state_dir,
+        output=args.output,
+        queries=config.search_queries(),
+        refetch=args.refetch,
+        now=args.now,
+        console=console,
+        live=False if args.no_progress else None,
+    )
+    _print_crawl_report(console, report, "crawl finished")
+    return EXIT_PARTIAL if report.unreachable else EXIT_OK
+
+
+def cmd_sources(config: AppConfig, console: Console) -> int:
+    from rich.table import Table
+
+    table = Table(title=f"sources in {config.main.sources}", title_justify="left")
+    for column in ("name", "kind", "enabled", "entry points", "private ok"):
+        table.add_column(column)
+    for source in config.sources:
+        entry = [*source.start_urls, *source.feeds, *([source.search] if source.search else [])]
+        table.add_row(
+            source.name, source.kind, str(source.enabled), "\n".join(entry), str(source.allow_private)
+        )
+    console.print(table)
+    console.print(f"watchlist: {len(config.watchlist)} entities; state: {config.state_dir}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
+    from crawlers.runner import run_crawl
+    from riskwatch.demo import SITE_ROOT
+    from riskwatch.demo.server import SiteServer
+
+    workdir: Path = args.workdir
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    try:
+        server = SiteServer(SITE_ROOT, port=args.port).start()
+    except OSError as exc:
+        console.print(f"[red]cannot serve the demo site on 127.0.0.1:{args.port}: {exc}[/]")
+        return EXIT_CONFIG
+    console.print(f"demo site on {server.base_url}/ ; crawling {len(config.sources)} source(s)…")
+    output = workdir / "documents.jsonl"
+    try:
+        report = run_crawl(
+            [s for s in config.sources if s.enabled],
+            config.main.crawl,
+            workdir / "state",
+            output=output,
+            queries=config.search_queries(),
+            console=console,
+        )
+    finally:
+        server.stop()
+    _print_crawl_report(console, report, "demo crawl")
+    from riskwatch.demo.show import show_documents
+
+    show_documents(console, output)
+    return EXIT_PARTIAL if report.unreachable else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        console.print(f"[red]config error:[/] {exc}", markup=True, highlight=False)
+        return EXIT_CONFIG
+    try:
+        if args.command == "crawl":
+            return cmd_crawl(args, config, console)
+        if args.command == "sources":
+            return cmd_sources(config, console)
+        if args.command == "demo":
+            return cmd_demo(args, config, console)
+    except CrawlerError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return EXIT_CONFIG
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The main config file (``configs/riskwatch.yaml``): which files hold the sources, watchlist and state.
+
+Relative paths in it are resolved against the folder of the file itself, so a config can be moved with its
+sources. ``RISKWATCH_CONFIG`` or ``--config`` select another file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawlers.configfile import StrictModel, load
+from crawlers.sources import CrawlOptions, SourceConfig, load_sources
+from nlp.watchlist import WatchedEntity, load_watchlist
+
+DEFAULT_CONFIG = Path("configs/riskwatch.yaml")
+CONFIG_ENV = "RISKWATCH_CONFIG"
+
+
+class MainConfig(StrictModel):
+    sources: Path = Path("sources")
+    watchlist: Path | None = None
+    state_dir: Path = Path("../data/state")
+    crawl: CrawlOptions = CrawlOptions()
+
+
+@dataclass
+class AppConfig:
+    path: Path
+    main: MainConfig
+    sources: list[SourceConfig]
+    watchlist: list[WatchedEntity]
+
+    @property
+    def state_dir(self) -> Path:
+        return self.main.state_dir
+
+    def search_queries(self) -> list[str]:
+        """Every watched name and alias, for sources that search per entity."""
+        return list(dict.fromkeys(name for entity in self.watchlist for name in entity.names))
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    return DEFAULT_CONFIG
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig:
+    path = config_path(explicit).resolve()
+    main = load(MainConfig, path)
+    base = path.parent
+    main = main.model_copy(
+        update={
+            "sources": base / main.sources,
+            "watchlist": base / main.watchlist if main.watchlist else None,
+            "state_dir": (base / main.state_dir).resolve(),
+        }
+    )
+    sources = load_sources(main.sources)
+    watchlist = load_watchlist(main.watchlist) if main.watchlist else []
+    return AppConfig(path=path, main=main, sources=sources, watchlist=watchlist)

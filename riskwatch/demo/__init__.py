@@ -1,0 +1,5 @@
+"""The offline demo: a small Chinese finance news site, a GBK portal and a stock forum, served locally."""
+
+from pathlib import Path
+
+SITE_ROOT = Path(__file__).parent / "site"
