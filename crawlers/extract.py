@@ -116,6 +116,15 @@ def _json_ld_date(page: Selector) -> str | None:
     return None
 
 
+def _post_window(text: str, title: str, content: str) -> str:
+    """Page text from the title to a little past the body: forums print counts above or below the post."""
+    start = max(text.find(title), 0) if title else 0
+    tail = content[-20:]
+    end = text.find(tail, start) if tail else -1
+    end = end + len(tail) + 200 if end >= 0 else start + 600
+    return text[start:end]
+
+
 def _header_window(text: str, title: str, content: str) -> str:
     """Page text from the title to the start of the body: where sites print the time and the author."""
     start = text.find(title) if title else -1
@@ -172,19 +181,51 @@ def find_engagement(texts: Mapping[str, str], header: str) -> Engagement | None:
     return None if engagement.is_empty() else engagement
 
 
-def find_content(html: str, url: str | None) -> str:
+def densest_paragraph_block(page: Selector) -> str:
+    """Paragraphs of the element whose direct ``<p>`` children hold the most text.
+
+    Old portals lay pages out with tables, which trafilatura reads as data; their article is still the
+    element with the most paragraph text.
+    """
+    best_text, best_score = "", 0
+    for element in page.xpath("//*[p]"):
+        paragraphs = [
+            _clean(" ".join(p.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+            for p in element.xpath("./p")
+        ]
+        score = sum(len(text) for text in paragraphs)
+        if score > best_score:
+            best_text, best_score = "\n".join(text for text in paragraphs if text), score
+    return best_text
+
+
+def _trafilatura(html: str, url: str | None, tables: bool) -> str:
     text = trafilatura.extract(
         html,
         url=url,
         include_comments=False,
-        include_tables=True,
+        include_tables=tables,
         include_links=False,
         favor_precision=True,
         deduplicate=False,
     )
-    if text and len(text.strip()) >= MIN_CONTENT_CHARS:
-        return _clean(text)
-    logger.debug("trafilatura found no main text in %s; trying its baseline extractor", url)
+    return _clean(text or "")
+
+
+def find_content(html: str, url: str | None, page: Selector) -> str:
+    """Main text by a chain of guards; each logs why it passed the page on."""
+    text = _trafilatura(html, url, tables=False)
+    if len(text) >= MIN_CONTENT_CHARS:
+        return text
+    logger.debug("%s: no main text outside tables; trying the densest paragraph block", url)
+    text = densest_paragraph_block(page)
+    if len(text) >= MIN_CONTENT_CHARS:
+        return text
+    logger.debug("%s: no paragraph block; trying trafilatura with tables", url)
+    text = _trafilatura(html, url, tables=True)
+    if len(text) >= MIN_CONTENT_CHARS:
+        return text
+    logger.debug("%s: trafilatura found nothing; trying its baseline extractor", url)
     _tree, baseline_text, _length = trafilatura.baseline(html)
     return _clean(baseline_text or "")
 
@@ -204,7 +245,7 @@ def extract_page(
     picked = {name: select_text(page, query) for name, query in selectors.items()}
 
     title = picked.get("title") or find_title(page)
-    content = picked.get("content") or find_content(html, url)
+    content = picked.get("content") or find_content(html, url, page)
     if len(content) < MIN_CONTENT_CHARS:
         raise ExtractionError("empty-content", f"no main text found ({len(content)} characters)")
     if title and content.startswith(title):
@@ -219,7 +260,7 @@ def extract_page(
         published_at = find_published_at(page, text, header, now)
     author = picked.get("author") or find_author(page, header)
     engagement = (
-        find_engagement(picked, header)
+        find_engagement(picked, _post_window(text, title, content))
         if kind == "forum" or picked.keys() & ENGAGEMENT_PATTERNS.keys()
         else None
     )

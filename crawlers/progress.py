@@ -26,6 +26,13 @@ class SourceReport:
 
     @classmethod
     def from_stats(cls, name: str, stats: dict[str, Any]) -> SourceReport:
+        drops = {
+            key.removeprefix(DROP_PREFIX): int(value)
+            for key, value in stats.items()
+            if key.startswith(DROP_PREFIX)
+        }
+        if stats.get("offsite/filtered"):
+            drops["offsite"] = int(stats["offsite/filtered"])
         return cls(
             name=name,
             pages=int(stats.get("response_received_count", 0)),
@@ -33,11 +40,7 @@ class SourceReport:
             skipped_seen=int(stats.get("riskwatch/skipped_seen", 0)),
             reprints=int(stats.get("riskwatch/reprints", 0)),
             no_date=int(stats.get("riskwatch/no_date", 0)),
-            drops={
-                key.removeprefix(DROP_PREFIX): int(value)
-                for key, value in sorted(stats.items())
-                if key.startswith(DROP_PREFIX)
-            },
+            drops=dict(sorted(drops.items())),
             finish_reason=stats.get("finish_reason"),
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +34,15 @@ class CrawlReport:
     @property
     def unreachable(self) -> list[SourceReport]:
         return [report for report in self.sources if report.unreachable]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "output": str(self.output) if self.output else None,
+            "documents_written": self.documents_written,
+            "recovered_partial_line": self.recovered_partial_line,
+            "sources": [asdict(report) for report in self.sources],
+            "unreachable": [report.name for report in self.unreachable],
+        }
 
 
 def _configure_logging(state_dir: Path, level: str, console: Console) -> None:

@@ -47,7 +47,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "LOG_FORMATTER": "crawlers.logformat.QuietDropFormatter",
-        "TELNETCONSOLE_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,  # no listening consoles in a bank's crawler
+        "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "LOG_INSTALL_ROOT_HANDLER": False,  # riskwatch configures logging itself (crawlers.runner)

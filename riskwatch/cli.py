@@ -4,6 +4,7 @@ config or usage."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIMESTAMP",
         help="resolve relative dates (3小时前) against this instant instead of the clock",
     )
+    crawl.add_argument("--report", type=Path, metavar="FILE.json", help="write the run's figures as JSON")
     crawl.add_argument("--no-progress", action="store_true", help="no live progress display")
 
     commands.add_parser("sources", help="validate the config and list its sources")
@@ -97,6 +99,9 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
         live=False if args.no_progress else None,
     )
     _print_crawl_report(console, report, "crawl finished")
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
     return EXIT_PARTIAL if report.unreachable else EXIT_OK
 
 

@@ -32,10 +32,10 @@ class SiteSpider(SourceSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         source = self.source
-        self.article_links = LinkExtractor(allow=source.article, allow_domains=source.hosts)
-        self.follow_links = LinkExtractor(
-            allow=source.follow, deny=source.article, allow_domains=source.hosts
-        )
+        # Off-site links are filtered (and counted) by Scrapy's OffsiteMiddleware using allowed_domains;
+        # LinkExtractor's allow_domains would compare host:port and miss every site on a port.
+        self.article_links = LinkExtractor(allow=source.article)
+        self.follow_links = LinkExtractor(allow=source.follow, deny=source.article)
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
