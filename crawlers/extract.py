@@ -91,17 +91,34 @@ def _meta(page: Selector, *names: str) -> str | None:
     return None
 
 
-def find_title(page: Selector) -> str:
-    for heading in page.xpath("//h1"):
-        text = _clean(" ".join(heading.xpath(".//text()").getall())).replace("\n", " ")
-        if len(text) >= 4:
-            return text
-    og_title = _meta(page, "og:title")
-    if og_title:
-        return og_title
-    title = _clean(page.xpath("//title//text()").get() or "")
+MAX_TITLE_CHARS = 120
+
+
+def _title_tag(page: Selector) -> str:
+    """The longest segment of ``<title>`` once site suffixes (``_站名``, ``| 频道``) are split off."""
+    title = _clean(page.xpath("//title//text()").get() or "").replace("\n", " ")
     parts = TITLE_SEPARATORS.split(title)
     return max(parts, key=len) if parts else ""
+
+
+BLOCK_ELEMENT = " or ".join(f"self::{tag}" for tag in ("p", "div", "table", "ul", "section"))
+
+
+def _heading_text(heading: Selector) -> str:
+    if heading.xpath(f".//*[{BLOCK_ELEMENT}]"):
+        # An unclosed <h1> swallowed the body: keep only its own text before the first block element.
+        own = heading.xpath(f"./text()[following-sibling::*[{BLOCK_ELEMENT}]]").getall()
+    else:
+        own = heading.xpath(".//text()").getall()
+    return _clean(" ".join(own)).replace("\n", " ")
+
+
+def find_title(page: Selector) -> str:
+    for heading in page.xpath("//h1"):
+        text = _heading_text(heading)
+        if 4 <= len(text) <= MAX_TITLE_CHARS:
+            return text
+    return _meta(page, "og:title") or _title_tag(page)
 
 
 def _json_ld_date(page: Selector) -> str | None:

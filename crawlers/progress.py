@@ -19,6 +19,7 @@ class SourceReport:
     pages: int = 0
     stored: int = 0
     skipped_seen: int = 0
+    deferred: int = 0
     reprints: int = 0
     no_date: int = 0
     drops: dict[str, int] = field(default_factory=dict)
@@ -38,6 +39,7 @@ class SourceReport:
             pages=int(stats.get("response_received_count", 0)),
             stored=int(stats.get("riskwatch/stored", 0)),
             skipped_seen=int(stats.get("riskwatch/skipped_seen", 0)),
+            deferred=int(stats.get("riskwatch/deferred", 0)),
             reprints=int(stats.get("riskwatch/reprints", 0)),
             no_date=int(stats.get("riskwatch/no_date", 0)),
             drops=dict(sorted(drops.items())),
@@ -56,7 +58,7 @@ def _drops_text(drops: dict[str, int]) -> str:
 
 def report_table(reports: Iterable[SourceReport], title: str, finished: bool = False) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("source", "pages", "stored", "seen before", "reprints"):
+    for column in ("source", "pages", "stored", "seen before", "reprints", "deferred"):
         table.add_column(column, justify="left" if column == "source" else "right")
     table.add_column("dropped (by reason)")
     if finished:
@@ -69,6 +71,7 @@ def report_table(reports: Iterable[SourceReport], title: str, finished: bool = F
             str(report.stored),
             str(report.skipped_seen),
             str(report.reprints),
+            str(report.deferred),
             _drops_text(report.drops),
         ]
         if finished:
@@ -78,6 +81,7 @@ def report_table(reports: Iterable[SourceReport], title: str, finished: bool = F
         totals.stored += report.stored
         totals.skipped_seen += report.skipped_seen
         totals.reprints += report.reprints
+        totals.deferred += report.deferred
         for reason, count in report.drops.items():
             totals.drops[reason] = totals.drops.get(reason, 0) + count
     total_row = [

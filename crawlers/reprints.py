@@ -15,6 +15,8 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 NUM_PERM = 64
+# Pinned so that signatures stored by one run compare with those of the next (datasketch ≥ 2 asks).
+SCHEME = "affine32"
 SHINGLE_CHARS = 5
 _STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -30,7 +32,7 @@ def content_sha256(text: str) -> str:
 
 def minhash(text: str) -> MinHash:
     normalised = normalise_text(text)
-    signature = MinHash(num_perm=NUM_PERM)
+    signature = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     shingles = {normalised[i : i + SHINGLE_CHARS] for i in range(max(1, len(normalised) - SHINGLE_CHARS + 1))}
     signature.update_batch([s.encode("utf-8") for s in shingles])
     return signature
@@ -41,7 +43,7 @@ def to_bytes(signature: MinHash) -> bytes:
 
 
 def from_bytes(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(blob, dtype=np.uint64), scheme=SCHEME)
 
 
 class ReprintIndex:

@@ -98,7 +98,9 @@ def run_crawl(
     process = CrawlerProcess(crawl_settings(options))
     crawlers: list[Crawler] = []
     for source in sources:
-        spider_cls = get_spider(source.spider).for_source(source, runtime, source_settings(source, options))
+        spider_cls = get_spider(source.spider).for_source(
+            source, runtime, source_settings(source, options), options.max_pages
+        )
         crawler = process.create_crawler(spider_cls)
         crawlers.append(crawler)
         process.crawl(crawler)

@@ -43,7 +43,6 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "RETRY_BACKOFF": options.retry_backoff,
         "RETRY_BACKOFF_MAX": options.retry_backoff_max,
-        "CLOSESPIDER_PAGECOUNT": options.max_pages,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "LOG_FORMATTER": "crawlers.logformat.QuietDropFormatter",
@@ -60,6 +59,4 @@ def source_settings(source: SourceConfig, options: CrawlOptions) -> dict[str, An
     settings: dict[str, Any] = {}
     if source.obey_robots is not None:
         settings["ROBOTSTXT_OBEY"] = source.obey_robots
-    if source.max_pages is not None:
-        settings["CLOSESPIDER_PAGECOUNT"] = source.max_pages
     return settings

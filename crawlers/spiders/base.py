@@ -58,10 +58,11 @@ class SourceSpider(scrapy.Spider):
     runtime: ClassVar[CrawlRuntime]
     allow_private: ClassVar[bool] = False
     encoding_override: ClassVar[str | None] = None
+    max_pages: ClassVar[int] = 2000
 
     @classmethod
     def for_source(
-        cls, source: SourceConfig, runtime: CrawlRuntime, settings: dict[str, Any]
+        cls, source: SourceConfig, runtime: CrawlRuntime, settings: dict[str, Any], max_pages: int
     ) -> type[SourceSpider]:
         return type(
             f"{cls.__name__}_{source.name.replace('-', '_')}",
@@ -73,6 +74,7 @@ class SourceSpider(scrapy.Spider):
                 "allowed_domains": source.hosts,
                 "allow_private": source.allow_private,
                 "encoding_override": source.encoding,
+                "max_pages": source.max_pages or max_pages,
                 "custom_settings": settings,
             },
         )
@@ -89,7 +91,7 @@ class SourceSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.count_drop(reason)
-        logger.warning("[%s] dropped %s: %s", self.source.name, request.url, reason)
+        logger.warning("[%s] dropped %s: %s (%s)", self.source.name, request.url, reason, failure.value)
         if request.meta.get("role") == "article":
             exc = failure.value
             if isinstance(exc, HttpError) and exc.response.status in PERMANENT_STATUSES:

@@ -36,28 +36,44 @@ class SiteSpider(SourceSpider):
         # LinkExtractor's allow_domains would compare host:port and miss every site on a port.
         self.article_links = LinkExtractor(allow=source.article)
         self.follow_links = LinkExtractor(allow=source.follow, deny=source.article)
+        self.budget = self.max_pages
+
+    def _spend(self, request: Request) -> Request | None:
+        """Let a request through while the run's page budget lasts; count the ones left for next run."""
+        if self.budget <= 0:
+            self.count("riskwatch/deferred")
+            return None
+        self.budget -= 1
+        return request
 
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.source.start_urls:
-            yield self._listing(url)
-        for url in self.source.feeds:
-            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"role": "feed"})
+        feed_meta = {"role": "feed"}
+        candidates = [self._listing(url) for url in self.source.start_urls]
+        candidates += [
+            self._spend(Request(url, callback=self.parse_feed, errback=self.on_error, meta=feed_meta))
+            for url in self.source.feeds
+        ]
         if self.source.search:
             for query in self.runtime.queries:
                 encoded = quote(query.encode(self.source.search_encoding, errors="replace"))
-                yield self._listing(self.source.search.replace("{query}", encoded), role="search")
+                candidates.append(
+                    self._listing(self.source.search.replace("{query}", encoded), role="search")
+                )
+        for request in candidates:
+            if request is not None:
+                yield request
 
-    def _listing(self, url: str, role: str = "listing") -> Request:
-        return Request(url, callback=self.parse_listing, errback=self.on_error, meta={"role": role})
+    def _listing(self, url: str, role: str = "listing") -> Request | None:
+        meta = {"role": role}
+        return self._spend(Request(url, callback=self.parse_listing, errback=self.on_error, meta=meta))
 
     def _article(self, url: str, **meta: Any) -> Request | None:
         url = canonical_url(url)
         if not self.runtime.refetch and self.runtime.state.is_seen(document_id(url)):
             self.count("riskwatch/skipped_seen")
             return None
-        return Request(
-            url, callback=self.parse_article, errback=self.on_error, meta={"role": "article", **meta}
-        )
+        meta = {"role": "article", **meta}
+        return self._spend(Request(url, callback=self.parse_article, errback=self.on_error, meta=meta))
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse):
@@ -69,7 +85,9 @@ class SiteSpider(SourceSpider):
                 yield request
         if response.meta.get("role") == "listing":
             for link in self.follow_links.extract_links(response):
-                yield self._listing(link.url)
+                listing = self._listing(link.url)
+                if listing is not None:
+                    yield listing
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         feed = feedparser.parse(response.body)
