@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crawlers.errors import ConfigError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ConfigPath = Annotated[Path, Field(strict=False)]
 
 
 class StrictModel(BaseModel):
-    """Base for config sections: unknown keys are errors, values are not coerced across types."""
+    """Base for config sections: unknown keys are errors, values are not coerced across types
+    (``retries: "3"`` or ``retries: true`` is an error; an int is accepted where a float is expected).
+    Path fields opt out with :data:`ConfigPath`, since YAML has no path type."""
 
-    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 def read_yaml(path: Path) -> Any:

@@ -24,6 +24,7 @@ from crawlers.items import Engagement
 logger = logging.getLogger(__name__)
 
 MIN_CONTENT_CHARS = 10
+MAX_LINK_SHARE = 0.5  # a fallback text that is mostly link text is a menu, not an article
 TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|--|—|-\s)\s*")
 DATE_META = (
     "article:published_time",
@@ -244,7 +245,21 @@ def find_content(html: str, url: str | None, page: Selector) -> str:
         return text
     logger.debug("%s: trafilatura found nothing; trying its baseline extractor", url)
     _tree, baseline_text, _length = trafilatura.baseline(html)
-    return _clean(baseline_text or "")
+    text = _clean(baseline_text or "")
+    if link_share(page, text) > MAX_LINK_SHARE:
+        logger.debug("%s: the only text left is link text (navigation); no main text", url)
+        return ""
+    return text
+
+
+def link_share(page: Selector, text: str) -> float:
+    """How much of ``text`` is the text of the page's links: near 1 for a menu, low for an article."""
+    if not text:
+        return 0.0
+    anchors = {_clean(" ".join(a.xpath(".//text()").getall())) for a in page.xpath("//a")}
+    compact = re.sub(r"\s+", "", text)
+    linked = sum(len(re.sub(r"\s+", "", anchor)) for anchor in anchors if anchor and anchor in text)
+    return min(1.0, linked / max(1, len(compact)))
 
 
 def extract_page(

@@ -24,6 +24,7 @@ class SourceReport:
     no_date: int = 0
     drops: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
+    elapsed_seconds: float = 0.0
 
     @classmethod
     def from_stats(cls, name: str, stats: dict[str, Any]) -> SourceReport:
@@ -44,6 +45,7 @@ class SourceReport:
             no_date=int(stats.get("riskwatch/no_date", 0)),
             drops=dict(sorted(drops.items())),
             finish_reason=stats.get("finish_reason"),
+            elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),
         )
 
     @property

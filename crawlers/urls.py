@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -13,19 +13,23 @@ TRACKING_PARAMS = frozenset(
 )
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, drop the default port, fragment and tracking parameters, sort the query."""
+    """Lower-case scheme and host, drop the default port, fragment, credentials and tracking parameters,
+    sort the query. Percent-escapes are kept byte for byte: GBK sites put GBK bytes in their queries."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
     port = parts.port
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        host = f"{host}:{port}"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in TRACKING_PARAMS]
+    netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and pair.split("=", 1)[0] not in TRACKING_PARAMS
     )
-    rebuilt = urlunsplit((scheme, host, parts.path or "/", query, ""))
-    return canonicalize_url(rebuilt, keep_fragments=False)
+    return canonicalize_url(urlunsplit((scheme, netloc, parts.path or "/", query, "")), keep_fragments=False)
 
 
 def document_id(url: str) -> str:

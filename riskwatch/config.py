@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawlers.configfile import StrictModel, load
+from crawlers.configfile import ConfigPath, StrictModel, load
 from crawlers.sources import CrawlOptions, SourceConfig, load_sources
 from nlp.watchlist import WatchedEntity, load_watchlist
 
@@ -19,9 +19,9 @@ CONFIG_ENV = "RISKWATCH_CONFIG"
 
 
 class MainConfig(StrictModel):
-    sources: Path = Path("sources")
-    watchlist: Path | None = None
-    state_dir: Path = Path("../data/state")
+    sources: ConfigPath = Path("sources")
+    watchlist: ConfigPath | None = None
+    state_dir: ConfigPath = Path("../data/state")
     crawl: CrawlOptions = CrawlOptions()
 
 
