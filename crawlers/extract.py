@@ -37,7 +37,8 @@ DATE_META = (
     "datePublished",
 )
 AUTHOR_LABEL = re.compile(r"(?:作者|记者|编辑|责任编辑|楼主|发帖人|文)\s*[:：/]\s*([^\s|｜/，,]{2,16})")
-COUNT = r"\s*[:：]?\s*(\d[\d,]*(?:\.\d+)?\s*[万wW]?)"
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?\s*[万wW]?")
+COUNT = r"\s*[:：]?\s*(" + NUMBER.pattern + ")"
 ENGAGEMENT_PATTERNS = {
     "replies": re.compile(r"(?:回复|评论|回帖)(?:数)?" + COUNT),
     "reads": re.compile(r"(?:阅读|浏览|点击|查看)(?:数|量)?" + COUNT),
@@ -185,16 +186,14 @@ def parse_count(raw: str) -> int:
     return round(float(number) * multiplier)
 
 
-def find_engagement(texts: Mapping[str, str], header: str) -> Engagement | None:
+def find_engagement(selected: Mapping[str, str], window: str) -> Engagement | None:
+    """Reply, read and like counts: from the source's selectors, else from labels in the post's window."""
     counts: dict[str, int] = {}
     for field_name, pattern in ENGAGEMENT_PATTERNS.items():
-        if texts.get(field_name):
-            match = re.search(r"\d[\d,]*(?:\.\d+)?\s*[万wW]?", texts[field_name])
-        else:
-            match = pattern.search(header)
-            match = match and re.search(r"\d[\d,]*(?:\.\d+)?\s*[万wW]?", match.group(1))
+        chosen = selected.get(field_name)
+        match = NUMBER.search(chosen) if chosen else pattern.search(window)
         if match:
-            counts[field_name] = parse_count(match.group(0))
+            counts[field_name] = parse_count(match.group(match.lastindex or 0))
     engagement = Engagement(**counts)
     return None if engagement.is_empty() else engagement
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from parsel import Selector
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from crawlers.configfile import StrictModel, load
@@ -54,8 +55,6 @@ class Selectors(StrictModel):
         kind, sep, expression = value.partition(":")
         if not sep or kind not in ("css", "xpath") or not expression.strip():
             raise ValueError(f"selector must start with 'css:' or 'xpath:', got {value!r}")
-        from parsel import Selector
-
         try:
             probe = Selector(text="<html></html>")
             probe.css(expression) if kind == "css" else probe.xpath(expression)

@@ -5,6 +5,7 @@ A new spider kind registers itself with :func:`register_spider`; the built-in on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
