@@ -5,10 +5,11 @@ A new spider kind registers itself with :func:`register_spider`; the built-in on
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crawlers.spiders.base import SourceSpider
 
 SPIDERS: dict[str, type[SourceSpider]] = {}
