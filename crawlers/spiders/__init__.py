@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 SPIDERS: dict[str, type[SourceSpider]] = {}
 
 
-def register_spider(name: str):
+def register_spider(name: str) -> Callable[[type[SourceSpider]], type[SourceSpider]]:
+    """Class decorator: make a spider available to sources as ``spider: NAME``."""
+
     def decorate(cls: type[SourceSpider]) -> type[SourceSpider]:
         SPIDERS[name] = cls
         return cls
