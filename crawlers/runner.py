@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,7 @@ from crawlers.spiders import get_spider
 from crawlers.state import CrawlState
 
 logger = logging.getLogger(__name__)
+LOG_MAX_BYTES, LOG_BACKUPS = 10_000_000, 5  # crawl.log rotates: a long-running service must not fill the disk
 
 
 @dataclass
@@ -53,7 +55,9 @@ def _configure_logging(state_dir: Path, level: str, console: Console) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_riskwatch", False):
             root.removeHandler(handler)
-    file_handler = logging.FileHandler(state_dir / "crawl.log", encoding="utf-8")
+    file_handler = RotatingFileHandler(
+        state_dir / "crawl.log", maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
     file_handler.setLevel(logging.INFO)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
     console_handler = RichHandler(console=console, show_path=False, markup=False)

@@ -49,7 +49,21 @@ class FaultyHandler(SiteHandler):
         if status is not None:
             self._send(status, b"<html><body>server error</body></html>", "text/html")
             return
+        if path in self.server.unsized:
+            self._stream(path)
+            return
         super().do_GET()
+
+    def _stream(self, path: str) -> None:
+        """Send the page without Content-Length, ended by closing the connection, as some servers do."""
+        found = self.server.resolve(path.lstrip("/"))
+        assert found is not None
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(found.read_bytes())
+        self.close_connection = True
 
 
 class FaultySite(SiteServer):
@@ -58,6 +72,7 @@ class FaultySite(SiteServer):
         self.lock = threading.Lock()
         self.requests: list[str] = []
         self.fail_first: dict[str, list[int]] = {}
+        self.unsized: set[str] = set()
         self.delay = 0.0
 
     def requested(self, prefix: str) -> list[str]:

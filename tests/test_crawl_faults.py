@@ -79,19 +79,23 @@ def test_failures_are_dropped_with_their_reason(make_site, tmp_path: Path) -> No
     huge = article("超大页面", STORY * 200)
     site = make_site(
         {
-            "index.html": listing("/a/ok.html", "/a/missing.html", "/a/broken.html", "/a/huge.html"),
+            "index.html": listing(
+                "/a/ok.html", "/a/missing.html", "/a/broken.html", "/a/huge.html", "/a/streamed.html"
+            ),
             "a/ok.html": article("正常页面", STORY),
             "a/broken.html": "x",
             "a/huge.html": huge,
+            "a/streamed.html": huge,
         }
     )
     site.fail_first["/a/broken.html"] = [500, 500, 500]
+    site.unsized.add("/a/streamed.html")  # no Content-Length: the limit must hold while reading
     crawl = {"retries": 2, "max_response_bytes": 20_000}
     config = write_config(tmp_path / "cfg", [source(site.base_url)], crawl=crawl)
     run = run_crawl(config, tmp_path / "out.jsonl")
     assert run.returncode == 0, run.stderr
     assert [doc.title for doc in run.documents] == ["正常页面"]
-    assert run.source("test-news")["drops"] == {"http-404": 1, "http-500": 1, "too-large": 1}
+    assert run.source("test-news")["drops"] == {"http-404": 1, "http-500": 1, "too-large": 2}
     assert len(huge.encode()) > 20_000
     assert "http-404" in run.stderr and "too-large" in run.stderr  # the summary shows drops by reason
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -37,7 +38,9 @@ def failure_reason(failure: Failure) -> str:
         return f"http-{exc.response.status}"
     if isinstance(exc, IgnoreRequest):
         return "robots-disallowed" if "robots.txt" in str(exc) else "ignored"
-    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
+    if isinstance(exc, DownloadCancelledError | CancelledError):
+        # Scrapy cancels a download only for DOWNLOAD_MAXSIZE: announced by Content-Length (message says
+        # "max size"), or reached while reading a body sent without one (empty message).
         return "too-large"
     if isinstance(exc, DownloadTimeoutError | TimeoutError | TCPTimedOutError):
         return "timeout"
@@ -45,8 +48,6 @@ def failure_reason(failure: Failure) -> str:
         return "dns-error"
     if isinstance(exc, ConnectionRefusedError) or type(exc).__name__ == "DownloadConnectionRefusedError":
         return "connection-refused"
-    if "max size" in str(exc):
-        return "too-large"
     return "network-error"
 
 
@@ -91,7 +92,14 @@ class SourceSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         reason = failure_reason(failure)
         self.count_drop(reason)
-        logger.warning("[%s] dropped %s: %s (%s)", self.source.name, request.url, reason, failure.value)
+        logger.warning(
+            "[%s] dropped %s: %s (%s: %s)",
+            self.source.name,
+            request.url,
+            reason,
+            type(failure.value).__name__,
+            failure.value,
+        )
         if request.meta.get("role") == "article":
             exc = failure.value
             if isinstance(exc, HttpError) and exc.response.status in PERMANENT_STATUSES:
