@@ -89,7 +89,8 @@ def run_crawl(
     console = console or Console(stderr=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     _configure_logging(state_dir, options.log_level, console)
-    state = CrawlState(state_dir)
+    # Without an output the documents go nowhere, so the run must not mark their pages seen: a dry run.
+    state = CrawlState(state_dir, read_only=output is None)
     sink: DocumentSink = JsonlSink(output) if output else CountingSink()
     runtime = CrawlRuntime(
         state=state,

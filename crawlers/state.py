@@ -36,7 +36,9 @@ CREATE INDEX IF NOT EXISTS documents_stored_at ON documents (stored_at);
 class CrawlState:
     """Seen pages, emitted documents and reprint signatures, persisted in ``folder/crawl-state.db``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, read_only: bool = False) -> None:
+        """``read_only``: consult what earlier runs recorded but record nothing (a dry run)."""
+        self.read_only = read_only
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "crawl-state.db"
         self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -52,6 +54,8 @@ class CrawlState:
         return row is not None
 
     def mark_seen(self, url_id: str, url: str, source: str, outcome: str) -> None:
+        if self.read_only:
+            return
         self._db.execute(
             "INSERT INTO seen_pages (url_id, url, source, outcome, seen_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (url_id) DO UPDATE SET outcome = excluded.outcome, seen_at = excluded.seen_at",
@@ -77,6 +81,8 @@ class CrawlState:
         signature: bytes | None,
     ) -> None:
         """Record an emitted document and mark its page seen, in one transaction."""
+        if self.read_only:
+            return
         now = time.time()
         with self._db:
             self._db.execute("BEGIN")

@@ -67,6 +67,8 @@ def _print_crawl_report(console: Console, report, title: str) -> None:
     console.print(report_table(report.sources, title, finished=True))
     if report.output:
         console.print(f"{report.documents_written} new document(s) written to {report.output}")
+    else:
+        console.print("no --output: a dry run; no page was recorded as seen, the next run fetches them again")
     if report.recovered_partial_line:
         console.print("[yellow]the output file ended in a half-written line from a killed run; it was cut[/]")
     for source in report.unreachable:
