@@ -66,3 +66,17 @@ def alias_variants(names: list[str]) -> set[str]:
         if stripped != normalised and len(stripped) >= MIN_STRIPPED_CHARS:
             variants.add(stripped)
     return variants
+
+
+_SENTENCE_END = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』）)]*|\n|$)")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence in ``text`` (ends at 。！？；, their ASCII forms, or a newline),
+    whitespace-only pieces skipped; offsets are into ``text`` itself."""
+    spans: list[tuple[int, int]] = []
+    for match in _SENTENCE_END.finditer(text):
+        start, end = match.span()
+        if end > start and text[start:end].strip():
+            spans.append((start, end))
+    return spans
