@@ -55,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("sources", help="validate the config and list its sources")
 
+    tag = commands.add_parser("tag", help="tag JSON Lines documents with sentiment, entities and events")
+    tag.add_argument("--input", required=True, help="JSON Lines file, or - for standard input")
+    tag.add_argument("--output", required=True, help="JSON Lines file, or - for standard output")
+    tag.add_argument("--model", type=Path, help="model folder (default: the config's model)")
+    tag.add_argument("--batch-size", type=int, default=64)
+
+    train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
+    train.add_argument("--output", type=Path, required=True, help="model folder to write")
+    train.add_argument("--pretrain-steps", type=int, default=3000)
+    train.add_argument("--steps", type=int, default=4000)
+    train.add_argument("--hidden-size", type=int, default=312)
+    train.add_argument("--layers", type=int, default=4)
+    train.add_argument("--max-length", type=int, default=160)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--limit", type=int, help="examples per dataset (smoke runs)")
+
     demo = commands.add_parser("demo", help="serve the offline demo site and crawl it end to end")
     demo.add_argument("--workdir", type=Path, default=Path("data/demo"), help="where the demo writes")
     demo.add_argument("--port", type=int, default=8765, help="port of the demo site (sources expect 8765)")
@@ -157,9 +173,55 @@ def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> i
     return EXIT_PARTIAL if report.unreachable else EXIT_OK
 
 
+def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
+    from nlp.tagger import Tagger
+    from nlp.tagging_io import tag_stream
+
+    model_dir = args.model or config.model_dir
+    if not (model_dir / "model.safetensors").is_file():
+        console.print(
+            f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
+        )
+        return EXIT_CONFIG
+    tagger = Tagger.load(model_dir, config.watchlist)
+    source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")  # noqa: SIM115
+    sink = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        report = tag_stream(tagger, source, sink, args.batch_size)
+    finally:
+        for handle in (source, sink):
+            if handle not in (sys.stdin, sys.stdout):
+                handle.close()
+    for line, reason in report.failed:
+        console.print(f"[red]{args.input}, line {line}:[/] {reason} (skipped)", highlight=False)
+    console.print(f"{report.tagged} document(s) tagged, {len(report.failed)} line(s) failed")
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace, console: Console) -> int:
+    import logging
+
+    from nlp.train import TrainConfig, train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    config = TrainConfig(
+        output=args.output,
+        hidden_size=args.hidden_size,
+        num_layers=args.layers,
+        max_length=args.max_length,
+        pretrain_steps=args.pretrain_steps,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        limit=args.limit,
+    )
+    train(config)
+    console.print(f"model written to {args.output}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # messages stay one line each, for grep and log shippers
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -172,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_sources(config, console)
         if args.command == "demo":
             return cmd_demo(args, config, console)
+        if args.command == "tag":
+            return cmd_tag(args, config, console)
+        if args.command == "train":
+            return cmd_train(args, console)
     except CrawlerError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         return EXIT_CONFIG

@@ -16,12 +16,14 @@ from nlp.watchlist import WatchedEntity, load_watchlist
 
 DEFAULT_CONFIG = Path("configs/riskwatch.yaml")
 CONFIG_ENV = "RISKWATCH_CONFIG"
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "nlp" / "models" / "riskwatch-zh-mini"
 
 
 class MainConfig(StrictModel):
     sources: ConfigPath = Path("sources")
     watchlist: ConfigPath | None = None
     state_dir: ConfigPath = Path("../data/state")
+    model: ConfigPath | None = None  # a trained model folder; default: the model shipped in nlp/models/
     crawl: CrawlOptions = CrawlOptions()
 
 
@@ -35,6 +37,10 @@ class AppConfig:
     @property
     def state_dir(self) -> Path:
         return self.main.state_dir
+
+    @property
+    def model_dir(self) -> Path:
+        return self.main.model or DEFAULT_MODEL
 
     def search_queries(self) -> list[str]:
         """Every watched name and alias, for sources that search per entity."""
@@ -57,6 +63,7 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig:
         update={
             "sources": base / main.sources,
             "watchlist": base / main.watchlist if main.watchlist else None,
+            "model": (base / main.model).resolve() if main.model else None,
             "state_dir": (base / main.state_dir).resolve(),
         }
     )

@@ -1,0 +1,298 @@
+"""The document tagger: the tagging contract of ``riskwatch tag``.
+
+For each record ``{id, title, content, targets?}`` it adds ``sentiment``, ``entities`` (watched entities,
+the given targets, and organisations the NER head finds, each judged negative or not with evidence),
+``events`` (risk-event types with the entity they concern) and ``model``. Follows transformers' pipeline
+shape: :meth:`Tagger.preprocess` (plain Python) → :meth:`Tagger._forward` (the only torch, under
+``inference_mode``, batched by length, input order restored) → :meth:`Tagger.postprocess` (plain data).
+Long documents are read whole, in overlapping windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nlp.decode import bio_spans, evidence_sentences, field_offsets
+from nlp.encoding import Encoded, build_tokenizer, encode_windows
+from nlp.event_rules import find_rule_events
+from nlp.linking import EntityLinker
+from nlp.model import EntityBatch, RiskModel
+from nlp.text import normalise
+from nlp.watchlist import WatchedEntity
+
+ENTITY_NEGATIVE_THRESHOLD = 0.5
+EVENT_THRESHOLD = 0.5
+ENTITY_EVENT_THRESHOLD = 0.3
+
+
+@dataclass
+class DocumentEntity:
+    name: str
+    type: str
+    watchlist_id: str | None
+    mentions: list[tuple[int, int]] = field(default_factory=list)  # offsets in title + "\n" + content
+    negative_score: float = 0.0
+    event_scores: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    record: dict[str, Any]
+    title: str
+    text: str  # title + "\n" + content
+    windows: list[Encoded]
+    entities: list[DocumentEntity]
+
+
+@dataclass
+class WindowOutput:
+    hidden: torch.Tensor  # (tokens, hidden)
+    sentiment: list[float]
+    ner_tags: list[str]
+    events: list[float]
+
+
+def _occurrences(normalised_text: str, name: str) -> list[tuple[int, int]]:
+    needle = normalise(name).strip()
+    found: list[tuple[int, int]] = []
+    start = normalised_text.find(needle) if needle else -1
+    while start >= 0:
+        found.append((start, start + len(needle)))
+        start = normalised_text.find(needle, start + len(needle))
+    return found
+
+
+class Tagger:
+    def __init__(
+        self,
+        model: RiskModel,
+        tokenizer: Any,
+        linker: EntityLinker | None = None,
+        batch_size: int = 32,
+        stride: int = 32,
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.linker = linker
+        self.batch_size = batch_size
+        self.stride = stride
+        self.max_length = model.config.max_length
+
+    @classmethod
+    def load(cls, folder: Path, watchlist: Iterable[WatchedEntity] = (), **options: Any) -> Tagger:
+        entities = list(watchlist)
+        linker = EntityLinker(entities) if entities else None
+        return cls(RiskModel.load(folder), build_tokenizer(folder / "vocab.txt"), linker, **options)
+
+    # -- preprocess ---------------------------------------------------------------------------------------
+
+    def preprocess(self, record: dict[str, Any]) -> Prepared:
+        title = str(record.get("title") or "")
+        content = str(record.get("content") or "")
+        text = f"{title}\n{content}"
+        normalised = normalise(text)
+        linked = self.linker.link(title, content) if self.linker else []
+        entities: list[DocumentEntity] = []
+        claimed: set[str] = set()
+        for target in dict.fromkeys(str(t) for t in record.get("targets") or []):
+            owner = next(
+                (le for le in linked if normalise(target) in {normalise(n) for n in le.entity.names}), None
+            )
+            mentions = _occurrences(normalised, target)
+            if owner is not None:
+                claimed.add(owner.entity.id)
+                mentions += [self._combined(m.field, m.start, m.end, title) for m in owner.mentions]
+            entities.append(
+                DocumentEntity(target, "ORG", owner.entity.id if owner else None, sorted(set(mentions)))
+            )
+        for le in linked:
+            if le.entity.id not in claimed:
+                spans = [self._combined(m.field, m.start, m.end, title) for m in le.mentions]
+                entities.append(DocumentEntity(le.entity.name, "ORG", le.entity.id, spans))
+        windows = encode_windows(self.tokenizer, text, self.max_length, self.stride)
+        return Prepared(record, title, text, windows, entities)
+
+    @staticmethod
+    def _combined(field_name: str, start: int, end: int, title: str) -> tuple[int, int]:
+        shift = 0 if field_name == "title" else len(title) + 1
+        return start + shift, end + shift
+
+    # -- forward (torch) ----------------------------------------------------------------------------------
+
+    def _forward(self, windows: Sequence[Encoded]) -> list[WindowOutput]:
+        """Encoder and document/token heads for every window, batched by length, in input order."""
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        outputs: list[WindowOutput | None] = [None] * len(windows)
+        tags = self.model.config.ner_tags
+        with torch.inference_mode():
+            for first in range(0, len(order), self.batch_size):
+                chunk = order[first : first + self.batch_size]
+                length = max(len(windows[i].input_ids) for i in chunk)
+                ids = torch.full((len(chunk), length), self.tokenizer.pad_token_id, dtype=torch.long)
+                for row, index in enumerate(chunk):
+                    ids[row, : len(windows[index].input_ids)] = torch.tensor(windows[index].input_ids)
+                mask = (ids != self.tokenizer.pad_token_id).long()
+                states = self.model.encode(ids, mask)
+                out = self.model.heads(states)
+                sentiment = out["sentiment"].softmax(-1)
+                events = out["events"].sigmoid()
+                ner = out["ner"].argmax(-1)
+                for row, index in enumerate(chunk):
+                    size = len(windows[index].input_ids)
+                    outputs[index] = WindowOutput(
+                        hidden=states[row, :size],
+                        sentiment=sentiment[row].tolist(),
+                        ner_tags=[tags[t] for t in ner[row, :size].tolist()],
+                        events=events[row].tolist(),
+                    )
+        return [o for o in outputs if o is not None]
+
+    def _judge_entities(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> None:
+        """Entity heads over the stored window states: one row per (entity, window that mentions it)."""
+        if not prepared.entities:
+            return
+        length = max(o.hidden.shape[0] for o in outputs)
+        hidden = torch.zeros(len(outputs), length, outputs[0].hidden.shape[1])
+        for row, output in enumerate(outputs):
+            hidden[row, : output.hidden.shape[0]] = output.hidden
+        mentions: list[tuple[int, int, int, int]] = []
+        instance_window: list[int] = []
+        owner: list[int] = []
+        for entity_index, entity in enumerate(prepared.entities):
+            placed = False
+            for window_index, window in enumerate(prepared.windows):
+                spans = [window.token_span(s, e) for s, e in entity.mentions]
+                spans = [s for s in spans if s is not None]
+                if spans:
+                    instance = len(instance_window)
+                    mentions.extend((window_index, s, e, instance) for s, e in spans)
+                    instance_window.append(window_index)
+                    owner.append(entity_index)
+                    placed = True
+            if not placed:  # judged from the document alone, as the model learnt for unfound candidates
+                instance_window.append(0)
+                owner.append(entity_index)
+        batch = EntityBatch(
+            sequence_of=torch.tensor([m[0] for m in mentions], dtype=torch.long),
+            starts=torch.tensor([m[1] for m in mentions], dtype=torch.long),
+            ends=torch.tensor([m[2] for m in mentions], dtype=torch.long),
+            entity_of=torch.tensor([m[3] for m in mentions], dtype=torch.long),
+            entity_sequence=torch.tensor(instance_window, dtype=torch.long),
+        )
+        with torch.inference_mode():
+            vectors = self.model.entity_vectors(hidden, batch)
+            negative = self.model.entity_negative(vectors).squeeze(-1).sigmoid().tolist()
+            events = self.model.entity_events(vectors).sigmoid().tolist()
+        for instance, entity_index in enumerate(owner):
+            entity = prepared.entities[entity_index]
+            entity.negative_score = max(entity.negative_score, negative[instance])
+            entity.event_scores = (
+                [max(a, b) for a, b in zip(entity.event_scores, events[instance], strict=True)]
+                if entity.event_scores
+                else events[instance]
+            )
+
+    # -- postprocess ----------------------------------------------------------------------------------------
+
+    def _add_organisations(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> None:
+        """Organisations the NER head found that no watched entity or target covers."""
+        taken = [m for entity in prepared.entities for m in entity.mentions]
+        found: dict[str, DocumentEntity] = {}
+        for window, output in zip(prepared.windows, outputs, strict=True):
+            for start, end, kind in bio_spans(output.ner_tags, window):
+                if kind != "ORG" or any(start < e and end > s for s, e in taken):
+                    continue
+                name = prepared.text[start:end].strip()
+                if len(name) < 2 or "\n" in name:
+                    continue
+                entity = found.setdefault(name, DocumentEntity(name, "ORG", None))
+                if (start, end) not in entity.mentions:
+                    entity.mentions.append((start, end))
+        prepared.entities.extend(found.values())
+
+    def postprocess(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> dict[str, Any]:
+        labels = self.model.config.sentiment_labels
+        weights = [len(w.input_ids) for w in prepared.windows]
+        sentiment = [
+            sum(o.sentiment[k] * w for o, w in zip(outputs, weights, strict=True)) / sum(weights)
+            for k in range(len(labels))
+        ]
+        best = max(range(len(labels)), key=sentiment.__getitem__)
+        title_length = len(prepared.title)
+        mention_index = [
+            (entity.watchlist_id or entity.name, s, e)
+            for entity in prepared.entities
+            for s, e in entity.mentions
+        ]
+        rule_events = find_rule_events(prepared.text, mention_index)
+        cues = [(event.start, event.end) for event in rule_events]
+        entities = []
+        for entity in prepared.entities:
+            negative = entity.negative_score >= ENTITY_NEGATIVE_THRESHOLD
+            entities.append(
+                {
+                    "name": entity.name,
+                    "type": entity.type,
+                    "watchlist_id": entity.watchlist_id,
+                    "mentions": [self._mention(s, e, title_length) for s, e in sorted(entity.mentions)],
+                    "negative": negative,
+                    "negative_score": round(entity.negative_score, 4),
+                    "evidence": evidence_sentences(prepared.text, entity.mentions, cues) if negative else [],
+                }
+            )
+        return {
+            **prepared.record,
+            "sentiment": {"label": labels[best], "score": round(sentiment[best], 4)},
+            "entities": entities,
+            "events": self._events(prepared, outputs, rule_events),
+            "model": {"name": self.model.config.name, "version": self.model.config.version},
+        }
+
+    @staticmethod
+    def _mention(start: int, end: int, title_length: int) -> dict[str, Any]:
+        field_name, offset = field_offsets(start, title_length)
+        return {"field": field_name, "start": offset, "end": offset + (end - start)}
+
+    def _events(
+        self, prepared: Prepared, outputs: Sequence[WindowOutput], rule_events: Sequence[Any]
+    ) -> list[dict[str, Any]]:
+        types = self.model.config.event_types
+        found: dict[tuple[str, str | None], float] = {}
+        for k, event_type in enumerate(types):
+            score = max(o.events[k] for o in outputs)
+            if score < EVENT_THRESHOLD:
+                continue
+            scored = [(e.event_scores[k], e) for e in prepared.entities if e.event_scores]
+            top = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+            entity = top[1].name if top[1] is not None and top[0] >= ENTITY_EVENT_THRESHOLD else None
+            found[(event_type, entity)] = max(found.get((event_type, entity), 0.0), score)
+        names = {(e.watchlist_id or e.name): e.name for e in prepared.entities}
+        for event in rule_events:
+            key = (event.type, names.get(event.entity_id) if event.entity_id else None)
+            found[key] = max(found.get(key, 0.0), event.score)
+        return [
+            {"type": event_type, "entity": entity, "score": round(score, 4)}
+            for (event_type, entity), score in sorted(found.items(), key=lambda item: -item[1])
+        ]
+
+    # -- the whole pipeline -------------------------------------------------------------------------------
+
+    def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Tag a batch of records; windows of all records share forward batches."""
+        prepared = [self.preprocess(record) for record in records]
+        flat = [window for p in prepared for window in p.windows]
+        outputs = self._forward(flat)
+        results: list[dict[str, Any]] = []
+        position = 0
+        for item in prepared:
+            own = outputs[position : position + len(item.windows)]
+            position += len(item.windows)
+            self._add_organisations(item, own)
+            self._judge_entities(item, own)
+            results.append(self.postprocess(item, own))
+        return results

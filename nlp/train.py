@@ -1,0 +1,267 @@
+"""Training: masked-language-model pretraining of the encoder, then multi-task fine-tuning of all heads.
+
+``riskwatch train`` runs both from the shared data and writes a model folder (weights, config, vocab).
+Pretraining reads the unlabelled corpus plus every training text; its loss is computed on the masked
+positions only (the vocabulary projection runs on those rows alone). Fine-tuning samples one task per step
+in proportion to ``task_weights``; each head's loss counts only where the batch has targets for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from nlp import data
+from nlp.batching import IGNORE, Batch, collate
+from nlp.encoding import build_tokenizer, encode_windows
+from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
+from nlp.model import RiskModel, RiskModelConfig
+
+logger = logging.getLogger(__name__)
+VOCAB_FILE = "vocab.txt"
+
+
+@dataclass
+class TrainConfig:
+    output: Path
+    hidden_size: int = 312
+    num_layers: int = 4
+    num_heads: int = 4
+    max_length: int = 160
+    pretrain_steps: int = 3000
+    pretrain_batch: int = 64
+    pretrain_lr: float = 5e-4
+    mask_probability: float = 0.15
+    steps: int = 4000
+    batch_size: int = 32
+    lr: float = 2e-4
+    warmup_fraction: float = 0.06
+    task_weights: dict[str, float] = field(
+        default_factory=lambda: {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 2.0}
+    )
+    limit: int | None = None  # examples per dataset, for smoke runs
+    seed: int = 13
+    device: str = "cuda" if torch.cuda.is_available() else "cpu"
+    log_every: int = 100
+
+
+class MaskedLmHead(nn.Module):
+    """BERT's MLM head with its output projection tied to the encoder's word embeddings."""
+
+    def __init__(self, model: RiskModel) -> None:
+        super().__init__()
+        hidden = model.config.hidden_size
+        self.transform = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.LayerNorm(hidden))
+        self.embeddings = model.encoder.embeddings.word_embeddings
+        self.bias = nn.Parameter(torch.zeros(model.config.vocab_size))
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.transform(hidden) @ self.embeddings.weight.T + self.bias
+
+
+def linear_schedule(
+    optimizer: torch.optim.Optimizer, steps: int, warmup: float
+) -> torch.optim.lr_scheduler.LambdaLR:
+    warm = max(1, int(steps * warmup))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warm, max(0.0, (steps - step) / max(1, steps - warm)))
+    )
+
+
+def mask_tokens(
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    special: torch.Tensor,
+    probability: float,
+    vocab: int,
+    mask_id: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """BERT masking: ``probability`` of real tokens chosen; of those 80% [MASK], 10% random, 10% unchanged.
+    Returns (masked ids, positions chosen as a bool mask, original ids at those positions)."""
+    candidates = attention_mask.bool() & ~special
+    chosen = (torch.rand(input_ids.shape) < probability) & candidates
+    masked = input_ids.clone()
+    roll = torch.rand(input_ids.shape)
+    masked[chosen & (roll < 0.8)] = mask_id
+    random_positions = chosen & (roll >= 0.8) & (roll < 0.9)
+    masked[random_positions] = torch.randint(1000, vocab, (int(random_positions.sum()),))
+    return masked, chosen, input_ids[chosen]
+
+
+def pretrain(model: RiskModel, texts: Sequence[str], tokenizer, config: TrainConfig) -> list[float]:
+    """Masked-LM pretraining of ``model.encoder`` on ``texts``; returns the loss curve (every log step)."""
+    head = MaskedLmHead(model).to(config.device)
+    parameters = list(model.encoder.parameters()) + [
+        p for n, p in head.named_parameters() if not n.startswith("embeddings")
+    ]
+    optimizer = torch.optim.AdamW(parameters, lr=config.pretrain_lr, weight_decay=0.01)
+    schedule = linear_schedule(optimizer, config.pretrain_steps, config.warmup_fraction)
+    rng = random.Random(config.seed)
+    special_ids = torch.tensor([tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id])
+    curve: list[float] = []
+    model.train()
+    for step in range(config.pretrain_steps):
+        batch_texts = [texts[rng.randrange(len(texts))] for _ in range(config.pretrain_batch)]
+        windows = [
+            encode_windows(tokenizer, t, config.max_length, stride=0)[0].input_ids for t in batch_texts
+        ]
+        length = max(len(w) for w in windows)
+        ids = torch.full((len(windows), length), tokenizer.pad_token_id, dtype=torch.long)
+        for row, window in enumerate(windows):
+            ids[row, : len(window)] = torch.tensor(window)
+        attention = (ids != tokenizer.pad_token_id).long()
+        masked, chosen, targets = mask_tokens(
+            ids,
+            attention,
+            torch.isin(ids, special_ids),
+            config.mask_probability,
+            model.config.vocab_size,
+            tokenizer.mask_token_id,
+        )
+        if not chosen.any():
+            continue
+        hidden = model.encode(masked.to(config.device), attention.to(config.device))
+        logits = head(hidden[chosen.to(config.device)])  # only the masked rows reach the vocabulary
+        loss = F.cross_entropy(logits, targets.to(config.device))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+        optimizer.step()
+        schedule.step()
+        if step % config.log_every == 0 or step == config.pretrain_steps - 1:
+            curve.append(loss.item())
+            logger.info("pretrain step %d/%d: mlm loss %.3f", step, config.pretrain_steps, curve[-1])
+    return curve
+
+
+def multitask_loss(out: dict[str, torch.Tensor], batch: Batch) -> torch.Tensor:
+    """Sum of each head's loss over the targets the batch has."""
+    parts: list[torch.Tensor] = []
+    if (batch.sentiment != IGNORE).any():
+        parts.append(F.cross_entropy(out["sentiment"], batch.sentiment, ignore_index=IGNORE))
+    if (batch.ner != IGNORE).any():
+        parts.append(F.cross_entropy(out["ner"].flatten(0, 1), batch.ner.flatten(), ignore_index=IGNORE))
+    if batch.events_mask.any():
+        parts.append(
+            F.binary_cross_entropy_with_logits(
+                out["events"][batch.events_mask], batch.events[batch.events_mask]
+            )
+        )
+    if "entity_negative" in out and batch.entity_negative_mask.any():
+        mask = batch.entity_negative_mask
+        parts.append(
+            F.binary_cross_entropy_with_logits(out["entity_negative"][mask], batch.entity_negative[mask])
+        )
+    if "entity_events" in out and batch.entity_events_mask.any():
+        mask = batch.entity_events_mask
+        parts.append(
+            F.binary_cross_entropy_with_logits(out["entity_events"][mask], batch.entity_events[mask])
+        )
+    return torch.stack(parts).sum()
+
+
+def _to(batch: Batch, device: str) -> Batch:
+    moved = {name: getattr(batch, name) for name in batch.__dataclass_fields__}
+    for name, value in moved.items():
+        if isinstance(value, torch.Tensor):
+            moved[name] = value.to(device)
+    entities = batch.entities
+    moved["entities"] = type(entities)(
+        **{n: getattr(entities, n).to(device) for n in entities.__dataclass_fields__}
+    )
+    return Batch(**moved)
+
+
+def fine_tune(
+    model: RiskModel,
+    tasks: dict[str, list[Example]],
+    tokenizer,
+    config: TrainConfig,
+    on_log: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Multi-task fine-tuning; returns the loss curve."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    schedule = linear_schedule(optimizer, config.steps, config.warmup_fraction)
+    rng = random.Random(config.seed + 1)
+    names = [name for name in tasks if tasks[name] and config.task_weights.get(name, 0) > 0]
+    weights = [config.task_weights[name] for name in names]
+    curve: list[float] = []
+    window: list[float] = []
+    model.train()
+    for step in range(config.steps):
+        task = rng.choices(names, weights)[0]
+        examples = rng.sample(tasks[task], min(config.batch_size, len(tasks[task])))
+        batch = _to(collate(examples, tokenizer, config.max_length, model.config.event_types), config.device)
+        loss = multitask_loss(model(batch.input_ids, batch.attention_mask, batch.entities), batch)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        window.append(loss.item())
+        if step % config.log_every == 0 or step == config.steps - 1:
+            mean = sum(window) / len(window)
+            curve.append(mean)
+            window.clear()
+            logger.info("fine-tune step %d/%d: loss %.3f", step, config.steps, mean)
+            if on_log:
+                on_log(step, mean)
+    model.eval()
+    return curve
+
+
+def training_examples(limit: int | None = None) -> tuple[dict[str, list[Example]], list[str]]:
+    """Examples per task from the shared training splits, and the texts for MLM pretraining."""
+    entity_train, _ = data.load_entity_negative()
+    event_train, _ = data.load_event_texts()
+    forum_train, _ = data.load_forum_sentiment()
+    ner_train, _ = data.load_ner()
+
+    def head(items: list) -> list:
+        return items[:limit] if limit else items
+
+    tasks = {
+        "entity_negative": [from_entity_negative(x) for x in head(entity_train)],
+        "events": [from_event_text(x) for x in head(event_train)],
+        "forum": [from_forum(x) for x in head(forum_train)],
+        "ner": [from_ner(x) for x in head(ner_train)],
+    }
+    corpus = data.load_corpus_lines(limit=limit)
+    texts = corpus + [example.text for examples in tasks.values() for example in examples]
+    return tasks, [t for t in texts if t.strip()]
+
+
+def train(config: TrainConfig) -> RiskModel:
+    """Pretrain, fine-tune and save to ``config.output`` (weights, config and vocab)."""
+    torch.manual_seed(config.seed)
+    vocab_path = data.data_file("vocab/vocab.txt")
+    tokenizer = build_tokenizer(vocab_path)
+    model_config = RiskModelConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        num_layers=config.num_layers,
+        num_heads=config.num_heads,
+        intermediate_size=4 * config.hidden_size,
+        max_length=config.max_length,
+    )
+    model = RiskModel(model_config).to(config.device)
+    tasks, texts = training_examples(config.limit)
+    started = time.monotonic()
+    if config.pretrain_steps:
+        pretrain(model, texts, tokenizer, config)
+    logger.info("pretraining took %.0f s", time.monotonic() - started)
+    fine_tune(model, tasks, tokenizer, config)
+    model.to("cpu")
+    model.save(config.output)
+    shutil.copyfile(vocab_path, config.output / VOCAB_FILE)
+    logger.info("model written to %s (%.0f s in all)", config.output, time.monotonic() - started)
+    return model

@@ -1,0 +1,180 @@
+"""The model stack with a tiny model trained once per test session: batching, training, save/load, the
+tagger's contract, and ``riskwatch tag`` on real files. (Quality is not judged here: the tiny model is
+trained for seconds. The shipped model's quality floors are a separate, pinned check.)"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from nlp.batching import IGNORE, collate
+from nlp.data import data_file
+from nlp.encoding import build_tokenizer, encode_windows
+from nlp.examples import EntityTarget, Example, find_mentions
+from nlp.labels import EVENT_TYPES, NER_TAGS, SENTIMENT_LABELS
+from nlp.model import RiskModel
+from nlp.tagger import Tagger
+from nlp.text import alias_variants, normalise
+from nlp.train import TrainConfig, mask_tokens, train
+from nlp.watchlist import load_watchlist
+from tests.conftest import REPO, crawl_env
+
+WATCHLIST = load_watchlist(REPO / "configs" / "watchlist.yaml")
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return build_tokenizer(data_file("vocab/vocab.txt"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("model") / "tiny"
+    config = TrainConfig(
+        output=output, hidden_size=48, num_layers=1, num_heads=2, max_length=64,
+        pretrain_steps=30, pretrain_batch=16, steps=60, batch_size=16, limit=80, log_every=10, lr=2e-3,
+    )  # fmt: skip
+    train(config)
+    return output
+
+
+@pytest.fixture(scope="session")
+def tagger(tiny_model_dir: Path) -> Tagger:
+    return Tagger.load(tiny_model_dir, WATCHLIST, batch_size=4)
+
+
+def test_find_mentions_drops_names_nested_in_longer_ones() -> None:
+    assert find_mentions("宜贷网(沪)与宜贷网", ["宜贷网", "宜贷网(沪)"]) == {
+        "宜贷网(沪)": [(0, 6)],
+        "宜贷网": [(7, 10)],
+    }
+
+
+def test_windows_cover_long_texts_whole(tokenizer) -> None:
+    text = "明川科技收到立案告知书。" * 100
+    windows = encode_windows(tokenizer, text, max_length=64, stride=8)
+    assert len(windows) > 1 and windows[0].char_start == 0 and windows[-1].char_end == len(text)
+    assert all(len(w.input_ids) <= 64 for w in windows)
+    assert all(later.char_start < earlier.char_end for earlier, later in itertools.pairwise(windows))
+
+
+def test_collate_builds_every_head_target(tokenizer) -> None:
+    examples = [
+        Example("鸿远地产未能兑付利息，招行受影响。", "x", sentiment=0, entities=[
+            EntityTarget("鸿远地产", [(0, 4)], True, frozenset({"资产负面"})),
+            EntityTarget("招行", [(11, 13)], False),
+            EntityTarget("丢失的名字", [], False),
+        ]),
+        Example("中国银行在北京", "ner", ner_spans=((0, 4, "ORG"), (5, 7, "LOC"))),
+    ]  # fmt: skip
+    batch = collate(examples, tokenizer, 64, EVENT_TYPES)
+    assert batch.sentiment.tolist() == [0, IGNORE]
+    tags = [NER_TAGS[t] if t != IGNORE else None for t in batch.ner[1, :9].tolist()]
+    assert tags == [None, "B-ORG", "I-ORG", "I-ORG", "I-ORG", "O", "B-LOC", "I-LOC", None]
+    assert batch.entity_negative.tolist() == [1.0, 0.0, 0.0]
+    assert batch.entities.entity_of.tolist() == [0, 1]  # the third entity has no mention, judged from [CLS]
+    assert batch.entity_events[0, EVENT_TYPES.index("资产负面")] == 1 and not batch.entity_events_mask[1]
+
+
+def test_masking_spares_special_tokens() -> None:
+    ids = torch.tensor([[101, 5, 6, 7, 8, 9, 102, 0]] * 200)
+    attention = (ids != 0).long()
+    special = torch.isin(ids, torch.tensor([101, 102, 0]))
+    _masked, chosen, targets = mask_tokens(ids, attention, special, 0.15, 21128, 103)
+    assert not chosen[special].any()
+    assert 0.10 < chosen.sum().item() / (200 * 5) < 0.20
+    assert targets.tolist() == ids[chosen].tolist()
+
+
+def test_saved_model_reloads_with_the_same_outputs(tiny_model_dir: Path, tokenizer) -> None:
+    model = RiskModel.load(tiny_model_dir)
+    reloaded = RiskModel.load(tiny_model_dir)
+    ids = torch.tensor([encode_windows(tokenizer, "鸿远地产债券展期", 64, 0)[0].input_ids])
+    with torch.inference_mode():
+        first, second = model(ids, torch.ones_like(ids)), reloaded(ids, torch.ones_like(ids))
+    assert torch.allclose(first["sentiment"], second["sentiment"])
+    assert (tiny_model_dir / "vocab.txt").is_file()
+
+
+def test_tagger_output_follows_the_contract(tagger: Tagger) -> None:
+    record = {
+        "id": "doc-1",
+        "title": "鸿远地产未能按期付息",
+        "content": "鸿远地产集团股份有限公司公告称，公司未能按期兑付债券利息。招商银行为主承销商。",
+        "targets": ["招商银行", "不存在的公司", "鸿远地产"],
+    }
+    (tagged,) = tagger.tag([record])
+    assert {k: tagged[k] for k in record} == record
+    assert tagged["sentiment"]["label"] in SENTIMENT_LABELS and 0 <= tagged["sentiment"]["score"] <= 1
+    names = [entity["name"] for entity in tagged["entities"]]
+    for target in record["targets"]:
+        assert names.count(target) == 1
+    hongyuan = next(e for e in tagged["entities"] if e["name"] == "鸿远地产")
+    assert hongyuan["watchlist_id"] == "hongyuan"  # a target that is a watched alias keeps its id
+    assert "鸿远地产集团股份有限公司" not in names  # ... and the watched entity is not listed twice
+    for entity in tagged["entities"]:
+        assert isinstance(entity["negative"], bool) and 0 <= entity["negative_score"] <= 1
+        assert entity["negative"] or entity["evidence"] == []
+        for mention in entity["mentions"]:
+            source = record[mention["field"]]
+            assert normalise(source[mention["start"] : mention["end"]]) in known_names(entity), mention
+    assert {"type": "债务违约", "entity": "鸿远地产"} in [
+        {k: e[k] for k in ("type", "entity")} for e in tagged["events"]
+    ]
+    assert tagged["model"]["name"] == "riskwatch-zh-mini"
+
+
+def known_names(entity: dict) -> set[str]:
+    """The normalised names a mention of ``entity`` may read as: its own, and its watchlist names."""
+    names = [entity["name"]] + [n for w in WATCHLIST if w.id == entity["watchlist_id"] for n in w.names]
+    return alias_variants(names)
+
+
+def test_long_documents_are_read_whole(tagger: Tagger) -> None:
+    content = "市场平稳运行。" * 400 + "明川科技收到证监会立案告知书。"
+    (tagged,) = tagger.tag([{"id": "long", "title": "", "content": content}])
+    mingchuan = next(e for e in tagged["entities"] if e["watchlist_id"] == "mingchuan")
+    assert mingchuan["mentions"] == [{"field": "content", "start": 2800, "end": 2804}]
+    assert {"type": "立案调查", "entity": "明川科技股份有限公司"} in [
+        {k: e[k] for k in ("type", "entity")} for e in tagged["events"]
+    ]
+
+
+def test_tag_command_reports_bad_lines_and_tags_the_rest(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "a", "title": "", "content": "明川科技被立案调查"}, ensure_ascii=False),
+                "{not json",
+                json.dumps({"id": "b"}),
+                json.dumps(
+                    {"id": "c", "content": "安和食品召回水饺", "targets": "安和食品"}, ensure_ascii=False
+                ),
+                json.dumps(
+                    {"id": "d", "content": "星海新能源中标", "targets": ["星海新能源"]}, ensure_ascii=False
+                ),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.jsonl"
+    completed = subprocess.run(
+        [sys.executable, "-m", "riskwatch", "--config", str(REPO / "configs" / "riskwatch.yaml"), "tag",
+         "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir)],
+        capture_output=True, text=True, env=crawl_env(), timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 1, completed.stderr
+    assert "line 2: not JSON" in completed.stderr
+    assert "line 3: key 'content' must be a string" in completed.stderr
+    assert "line 4: key 'targets' must be a list" in completed.stderr
+    tagged = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [t["id"] for t in tagged] == ["a", "d"]
+    assert [e["name"] for e in tagged[1]["entities"]].count("星海新能源") == 1
