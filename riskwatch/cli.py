@@ -61,9 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--model", type=Path, help="model folder (default: the config's model)")
     tag.add_argument("--batch-size", type=int, default=64)
 
+    evaluate = commands.add_parser(
+        "evaluate", help="the model's dev figures beside the baselines and targets"
+    )
+    evaluate.add_argument("--model", type=Path, help="model folder (default: the config's model)")
+    evaluate.add_argument(
+        "--no-baselines", action="store_true", help="skip fitting the two baselines (~15 s)"
+    )
+    evaluate.add_argument("--limit", type=int, help="cap each dev set (quick checks)")
+    evaluate.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
     train.add_argument("--output", type=Path, required=True, help="model folder to write")
     train.add_argument("--pretrain-steps", type=int, default=3000)
+    train.add_argument("--pretrain-batch", type=int, default=64)
     train.add_argument("--steps", type=int, default=4000)
     train.add_argument("--hidden-size", type=int, default=312)
     train.add_argument("--layers", type=int, default=4)
@@ -198,6 +209,36 @@ def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> in
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
+    from rich.table import Table
+
+    from nlp.evaluate import TARGETS, evaluate_model
+    from nlp.tagger import Tagger
+
+    model_dir = args.model or config.model_dir
+    if not (model_dir / "model.safetensors").is_file():
+        console.print(
+            f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
+        )
+        return EXIT_CONFIG
+    figures = {"model": evaluate_model(Tagger.load(model_dir), limit=args.limit)}
+    if not args.no_baselines:
+        from nlp.baselines import evaluate_baselines
+
+        figures |= evaluate_baselines()
+    table = Table(title=f"dev figures: {model_dir}", title_justify="left")
+    table.add_column("figure")
+    for column in [*figures, "target"]:
+        table.add_column(column, justify="right")
+    for key in figures["model"]:
+        row = [f"{figures[name][key]:.3f}" if key in figures[name] else "-" for name in figures]
+        table.add_row(key, *row, f"≥ {TARGETS[key]:.2f}" if key in TARGETS else "")
+    Console().print(table)
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
 def cmd_train(args: argparse.Namespace, console: Console) -> int:
     import logging
 
@@ -210,6 +251,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         num_layers=args.layers,
         max_length=args.max_length,
         pretrain_steps=args.pretrain_steps,
+        pretrain_batch=args.pretrain_batch,
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,
@@ -236,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_demo(args, config, console)
         if args.command == "tag":
             return cmd_tag(args, config, console)
+        if args.command == "evaluate":
+            return cmd_evaluate(args, config, console)
         if args.command == "train":
             return cmd_train(args, console)
     except CrawlerError as exc:

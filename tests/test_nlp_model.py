@@ -178,3 +178,16 @@ def test_tag_command_reports_bad_lines_and_tags_the_rest(tiny_model_dir: Path, t
     tagged = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [t["id"] for t in tagged] == ["a", "d"]
     assert [e["name"] for e in tagged[1]["entities"]].count("星海新能源") == 1
+
+
+def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
+    from nlp.evaluate import TARGETS, evaluate_model
+
+    figures = evaluate_model(tagger, limit=15)
+    expected = {
+        "entity_negative.negative_f1", "entity_negative.entity_f1", "entity_negative.score", "forum.macro_f1",
+        "ner.f1", "ner.org_f1", "events.micro_f1", "events.micro_f1_without_other",
+        "company_news.event_subject_recall", "company_news.probe_accuracy",
+    }  # fmt: skip
+    assert set(figures) == expected and set(TARGETS) <= expected
+    assert all(0.0 <= value <= 1.0 for value in figures.values())

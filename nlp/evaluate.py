@@ -1,0 +1,142 @@
+"""``riskwatch evaluate``: the model's dev figures beside the baselines'.
+
+Every figure is computed with :mod:`nlp.metrics` on the dev splits of :mod:`nlp.data` (never on training
+rows): entity-level negative (BDCI 2019 scoring), forum sentiment (macro-F1), ORG/PER/LOC NER (exact span
+F1), risk-event types (micro-F1 over (text, type) pairs), and two checks that the entity head learnt
+company news: recall of the subjects of held-out CCKS risk events, and accuracy on a written probe of
+ordinary listed-company news (``resources/company_news_probe.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from nlp import data, metrics
+from nlp.decode import bio_spans
+from nlp.labels import EVENT_TYPES, NO_EVENT
+from nlp.tagger import Tagger
+
+TARGETS = {
+    "entity_negative.entity_f1": 0.90,
+    "forum.macro_f1": 0.70,
+    "ner.org_f1": 0.80,
+    "events.micro_f1": 0.90,
+}
+
+
+def _tag(tagger: Tagger, records: Sequence[dict[str, Any]], batch: int = 64) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for first in range(0, len(records), batch):
+        out.extend(tagger.tag(records[first : first + batch]))
+    return out
+
+
+def entity_negative_figures(tagger: Tagger, dev: Sequence[data.EntityNegativeText]) -> dict[str, float]:
+    records = [
+        {"id": t.id, "title": "", "content": t.full_text, "targets": list(dict.fromkeys(t.candidates))}
+        for t in dev
+    ]
+    predicted: dict[str, metrics.Judgement] = {}
+    for text, tagged in zip(dev, _tag(tagger, records), strict=True):
+        keys = [e["name"] for e in tagged["entities"] if e["negative"] and e["name"] in text.candidates]
+        predicted[text.id] = (bool(keys), keys)
+    gold = {t.id: (t.negative, t.key_entities) for t in dev}
+    score = metrics.bdci_negative_score(gold, predicted)
+    return {
+        "entity_negative.negative_f1": score.negative.f1,
+        "entity_negative.entity_f1": score.entity.f1,
+        "entity_negative.score": score.score,
+    }
+
+
+def forum_figures(tagger: Tagger, dev: Sequence[data.ForumPost]) -> dict[str, float]:
+    labels = tagger.model.config.sentiment_labels
+    tagged = _tag(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
+    predicted = [labels.index(t["sentiment"]["label"]) for t in tagged]
+    return {"forum.macro_f1": metrics.macro_f1([p.label for p in dev], predicted).macro_f1}
+
+
+def event_figures(tagger: Tagger, dev: Sequence[data.EventText]) -> dict[str, float]:
+    tagged = _tag(tagger, [{"id": t.id, "title": "", "content": t.text} for t in dev])
+    predicted: dict[str, frozenset[str]] = {}
+    for text, result in zip(dev, tagged, strict=True):
+        types = frozenset(e["type"] for e in result["events"] if e["type"] in EVENT_TYPES)
+        predicted[text.id] = types or frozenset({NO_EVENT})
+    gold = {t.id: t.event_types for t in dev}
+    return {
+        "events.micro_f1": metrics.event_type_prf(gold, predicted).f1,
+        "events.micro_f1_without_other": metrics.event_type_prf(gold, predicted, ignore=(NO_EVENT,)).f1,
+    }
+
+
+def company_news_figures(tagger: Tagger, dev: Sequence[data.EventText]) -> dict[str, float]:
+    """Recall of held-out risk-event subjects judged negative, and accuracy on the written probe."""
+    pairs = [
+        (t, s) for t in dev for event_type, s in t.events if event_type != NO_EVENT and s and s in t.text
+    ]
+    records = [{"id": t.id, "title": "", "content": t.text, "targets": [s]} for t, s in pairs]
+    tagged = _tag(tagger, records)
+    recall = sum(
+        next(e for e in r["entities"] if e["name"] == s)["negative"]
+        for (_, s), r in zip(pairs, tagged, strict=True)
+    )
+    probe = yaml.safe_load(
+        resources.files("nlp").joinpath("resources/company_news_probe.yaml").read_text("utf-8")
+    )
+    probed = _tag(
+        tagger,
+        [
+            {"id": str(i), "title": "", "content": p["text"], "targets": [p["subject"]]}
+            for i, p in enumerate(probe)
+        ],
+    )
+    correct = sum(
+        next(e for e in r["entities"] if e["name"] == p["subject"])["negative"] == p["negative"]
+        for p, r in zip(probe, probed, strict=True)
+    )
+    return {
+        "company_news.event_subject_recall": recall / len(pairs) if pairs else 0.0,
+        "company_news.probe_accuracy": correct / len(probe),
+    }
+
+
+def ner_figures(tagger: Tagger, dev: Sequence[data.NerSentence]) -> dict[str, float]:
+    from nlp.encoding import encode_windows
+
+    gold = [{(s.start, s.end, s.label) for s in sentence.spans} for sentence in dev]
+    windows = [encode_windows(tagger.tokenizer, s.text, tagger.max_length, tagger.stride) for s in dev]
+    flat = [w for ws in windows for w in ws]
+    outputs = tagger._forward(flat)
+    predicted: list[set[tuple[int, int, str]]] = []
+    position = 0
+    for ws in windows:
+        spans: set[tuple[int, int, str]] = set()
+        for window, output in zip(ws, outputs[position : position + len(ws)], strict=True):
+            spans.update(bio_spans(output.ner_tags, window))
+        position += len(ws)
+        predicted.append(spans)
+    score = metrics.span_prf(gold, predicted)
+    return {"ner.f1": score.overall.f1, "ner.org_f1": score.per_type["ORG"].f1}
+
+
+def evaluate_model(tagger: Tagger, limit: int | None = None) -> dict[str, float]:
+    """All dev figures of one model; ``limit`` caps each dev set (for the CI floor check)."""
+
+    def cap(items: list) -> list:
+        return items[:limit] if limit else items
+
+    _, entity_dev = data.load_entity_negative()
+    _, forum_dev = data.load_forum_sentiment()
+    _, event_dev = data.load_event_texts()
+    _, ner_dev = data.load_ner()
+    figures: dict[str, float] = {}
+    figures |= entity_negative_figures(tagger, cap(entity_dev))
+    figures |= forum_figures(tagger, cap(forum_dev))
+    figures |= ner_figures(tagger, cap(ner_dev))
+    figures |= event_figures(tagger, cap(event_dev))
+    figures |= company_news_figures(tagger, cap(event_dev))
+    return figures
