@@ -61,7 +61,7 @@ class ReprintPipeline(_Stage):
         if not runtime.refetch and runtime.state.has_document(item.id):
             raise drop(spider, item, "already-stored", f"{item.url} was stored by an earlier run")
         digest = reprints.content_sha256(item.content)
-        twin = runtime.state.document_with_content(digest)
+        twin = runtime.pending_content.get(digest) or runtime.state.document_with_content(digest)
         if twin is not None and twin != item.id:
             raise drop(spider, item, "duplicate-content", f"{item.url} repeats document {twin}")
         signature = reprints.minhash(item.content)
@@ -75,19 +75,25 @@ class ReprintPipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Write the document to the run's sink, then record it in the crawl state."""
+    """Hand the document to the run's sink; record it in the crawl state once the sink has stored it."""
 
     def process_item(self, item: Document) -> Document:
         spider = self.spider
         runtime = spider.runtime
         signature = item.extra.pop("_signature")
         digest = item.extra.pop("_content_sha256")
-        written = runtime.sink.write(item)
-        runtime.state.record_document(
-            item.id, item.url, spider.name, digest, item.cluster_id or item.id, reprints.to_bytes(signature)
-        )
-        runtime.reprints.add(item.id, item.cluster_id or item.id, signature)
-        if not written:
+        cluster_id = item.cluster_id or item.id
+        runtime.reprints.add(item.id, cluster_id, signature)  # at once: later items of a batch compare to it
+        runtime.pending_content[digest] = item.id
+
+        def stored() -> None:
+            runtime.state.record_document(
+                item.id, item.url, spider.name, digest, cluster_id, reprints.to_bytes(signature)
+            )
+            runtime.pending_content.pop(digest, None)
+
+        if not runtime.sink.write(item, stored):
+            stored()  # the output holds it already: remember it, so no later run fetches it again
             spider.count_drop("already-in-output")
             raise DropItem(f"already-in-output: {item.url} is in the output file already")
         spider.count("riskwatch/stored")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from logging.handlers import RotatingFileHandler
@@ -84,6 +85,7 @@ def run_crawl(
     now: datetime | None = None,
     console: Console | None = None,
     live: bool | None = None,
+    wrap_sink: Callable[[DocumentSink], DocumentSink] | None = None,
 ) -> CrawlReport:
     """Crawl ``sources`` once. Blocks until every spider has finished; can run once per process."""
     console = console or Console(stderr=True)
@@ -92,6 +94,8 @@ def run_crawl(
     # Without an output the documents go nowhere, so the run must not mark their pages seen: a dry run.
     state = CrawlState(state_dir, read_only=output is None)
     sink: DocumentSink = JsonlSink(output) if output else CountingSink()
+    if wrap_sink is not None and output is not None:
+        sink = wrap_sink(sink)  # e.g. tagging in batches before the file (nlp.tagging_sink)
     runtime = CrawlRuntime(
         state=state,
         sink=sink,

@@ -24,3 +24,5 @@ class CrawlRuntime:
     now: Callable[[], datetime] = shanghai_now
     queries: list[str] = field(default_factory=list)
     refetch: bool = False
+    # Content hashes of documents a sink holds back (not yet in the state): exact copies must see them too.
+    pending_content: dict[str, str] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -15,13 +16,20 @@ class SinkError(CrawlerError):
     """An output file cannot be appended to safely."""
 
 
+OnStored = Callable[[], None]
+
+
 class DocumentSink(Protocol):
+    """Where documents go. ``write`` may hold a document back (to tag a batch, say); it calls
+    ``on_stored`` once the document is durably written, and only then may the crawl mark its page seen."""
+
     written: int
 
-    def write(self, document: Document) -> bool:
-        """Write one document; ``False`` when the sink already holds its id."""
+    def write(self, document: Document, on_stored: OnStored | None = None) -> bool:
+        """Accept one document; ``False`` when the sink already holds its id (``on_stored`` not called)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Write whatever is held back, then release the sink."""
 
 
 class CountingSink:
@@ -30,8 +38,10 @@ class CountingSink:
     def __init__(self) -> None:
         self.written = 0
 
-    def write(self, document: Document) -> bool:
+    def write(self, document: Document, on_stored: OnStored | None = None) -> bool:
         self.written += 1
+        if on_stored:
+            on_stored()
         return True
 
     def close(self) -> None:
@@ -75,13 +85,15 @@ class JsonlSink:
             with self.path.open("r+b") as handle:
                 handle.truncate(good_bytes)
 
-    def write(self, document: Document) -> bool:
+    def write(self, document: Document, on_stored: OnStored | None = None) -> bool:
         if document.id in self.ids:
             return False
         self._file.write(document.to_json() + "\n")
         self._file.flush()
         self.ids.add(document.id)
         self.written += 1
+        if on_stored:
+            on_stored()
         return True
 
     def close(self) -> None:

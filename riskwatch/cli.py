@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="resolve relative dates (3小时前) against this instant instead of the clock",
     )
     crawl.add_argument("--report", type=Path, metavar="FILE.json", help="write the run's figures as JSON")
+    crawl.add_argument("--no-tag", action="store_true", help="write documents untagged")
     crawl.add_argument("--no-progress", action="store_true", help="no live progress display")
 
     commands.add_parser("sources", help="validate the config and list its sources")
@@ -102,6 +103,18 @@ def _print_crawl_report(console: Console, report, title: str) -> None:
         console.print(f"[red]source {source.name}: no page could be fetched ({source.drops})[/]")
 
 
+def tagging(config: AppConfig, console: Console):
+    """A wrapper that tags documents on their way to the output, or ``None`` when no model is installed."""
+    if not (config.model_dir / "model.safetensors").is_file():
+        console.print(f"[yellow]no trained model in {config.model_dir}: documents are written untagged[/]")
+        return None
+    from nlp.tagger import Tagger
+    from nlp.tagging_sink import TaggingSink
+
+    tagger = Tagger.load(config.model_dir, config.watchlist)
+    return lambda sink: TaggingSink(sink, tagger)
+
+
 def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
     from crawlers.runner import run_crawl
 
@@ -126,6 +139,7 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
         now=args.now,
         console=console,
         live=False if args.no_progress else None,
+        wrap_sink=None if args.no_tag else tagging(config, console),
     )
     _print_crawl_report(console, report, "crawl finished")
     if args.report:
@@ -174,6 +188,7 @@ def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> i
             output=output,
             queries=config.search_queries(),
             console=console,
+            wrap_sink=tagging(config, console),
         )
     finally:
         server.stop()

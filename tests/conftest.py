@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from crawlers.items import Document
+from nlp.types import TaggedDocument
 from riskwatch.demo.server import SiteHandler, SiteServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -106,7 +106,7 @@ def make_site(tmp_path: Path) -> Iterator[Callable[..., FaultySite]]:
 class CrawlRun:
     returncode: int
     stderr: str
-    documents: list[Document]
+    documents: list[TaggedDocument]
     report: dict[str, Any]
 
     def source(self, name: str) -> dict[str, Any]:
@@ -164,7 +164,7 @@ def run_crawl(config: Path, output: Path, *args: str, timeout: float = 180) -> C
     return CrawlRun(completed.returncode, completed.stderr, documents, report)
 
 
-def read_documents(path: Path) -> list[Document]:
+def read_documents(path: Path) -> list[TaggedDocument]:
     if not path.exists():
         return []
-    return [Document.from_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [TaggedDocument.from_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line]

@@ -191,3 +191,56 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
     }  # fmt: skip
     assert set(figures) == expected and set(TARGETS) <= expected
     assert all(0.0 <= value <= 1.0 for value in figures.values())
+
+
+def test_tagging_sink_holds_documents_until_their_batch_is_written(tagger: Tagger, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from crawlers.items import SHANGHAI, Document
+    from crawlers.sinks import JsonlSink
+    from nlp.tagging_sink import TaggingSink
+
+    def document(number: int) -> Document:
+        return Document(
+            id=f"doc{number}", url=f"http://127.0.0.1/{number}", source="s", kind="news", title="明川科技被立案",
+            content=f"明川科技收到立案告知书。第{number}篇。", crawled_at=datetime(2025, 9, 3, tzinfo=SHANGHAI),
+            raw_sha256="0" * 64,
+        )  # fmt: skip
+
+    output = tmp_path / "tagged.jsonl"
+    stored: list[int] = []
+    sink = TaggingSink(JsonlSink(output), tagger, batch_size=3)
+    for number in range(2):
+        assert sink.write(document(number), lambda n=number: stored.append(n))
+    assert stored == [] and output.read_text(encoding="utf-8") == ""  # held: not yet safe to mark seen
+    sink.write(document(2), lambda: stored.append(2))
+    assert stored == [0, 1, 2]
+    sink.write(document(3), lambda: stored.append(3))
+    sink.close()  # the last, partial batch is written on close
+    assert stored == [0, 1, 2, 3]
+    lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["doc0", "doc1", "doc2", "doc3"]
+    assert all(line["sentiment"]["label"] in SENTIMENT_LABELS and line["model"] for line in lines)
+    assert all(any(e["watchlist_id"] == "mingchuan" for e in line["entities"]) for line in lines)
+
+
+def test_crawl_tags_documents_when_a_model_is_configured(
+    tiny_model_dir: Path, make_site, tmp_path: Path
+) -> None:
+    import yaml
+
+    from tests.conftest import run_crawl, write_config
+    from tests.test_crawl_faults import article, distinct_story, listing, source
+
+    pages = {f"a/p{i}.html": article(f"报道{i}", distinct_story(i)) for i in range(3)}
+    site = make_site({"index.html": listing(*[f"/{p}" for p in pages]), **pages})
+    watchlist = [{"id": "mingchuan", "name": "明川科技股份有限公司", "aliases": ["明川科技"]}]
+    config = write_config(tmp_path / "cfg", [source(site.base_url)], watchlist=watchlist)
+    main = yaml.safe_load(config.read_text(encoding="utf-8"))
+    config.write_text(yaml.safe_dump({**main, "model": str(tiny_model_dir)}), encoding="utf-8")
+    run = run_crawl(config, tmp_path / "out.jsonl")
+    assert run.returncode == 0, run.stderr
+    assert len(run.documents) == 3
+    assert all(doc.sentiment and doc.model for doc in run.documents)
+    linked = [doc for doc in run.documents if any(e["watchlist_id"] == "mingchuan" for e in doc.entities)]
+    assert linked  # distinct_story(1) is about 明川科技

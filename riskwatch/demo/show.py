@@ -9,15 +9,18 @@ from rich.console import Console
 from rich.table import Table
 
 from crawlers.items import Document
+from nlp.types import TaggedDocument
 
 
 def show_documents(console: Console, path: Path, limit: int = 12) -> None:
     if not path.exists():
         console.print("no documents were written")
         return
-    documents = [Document.from_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    documents = [
+        TaggedDocument.from_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line
+    ]
     table = Table(title=f"{len(documents)} documents in {path} (latest first)", title_justify="left")
-    for column in ("published", "source", "kind", "title", "chars", "charset"):
+    for column in ("published", "source", "kind", "title", "sentiment", "negative about", "events"):
         table.add_column(column, overflow="fold")
     documents.sort(key=lambda d: d.published_at or d.crawled_at, reverse=True)
     for doc in documents[:limit]:

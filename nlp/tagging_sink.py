@@ -1,0 +1,51 @@
+"""Tag crawled documents in batches on their way to the output: crawl → tag → store.
+
+A document is held until its batch is tagged and written; only then does the crawl record its page as seen
+(through ``on_stored``), so a crawl killed with a batch in hand loses nothing: those pages are fetched
+again next run.
+"""
+
+from __future__ import annotations
+
+from crawlers.items import Document
+from crawlers.sinks import DocumentSink, OnStored
+from nlp.tagger import Tagger
+from nlp.types import TaggedDocument
+
+
+class TaggingSink:
+    def __init__(self, inner: DocumentSink, tagger: Tagger, batch_size: int = 32) -> None:
+        self.inner = inner
+        self.tagger = tagger
+        self.batch_size = batch_size
+        self._held: list[tuple[Document, OnStored | None]] = []
+
+    @property
+    def written(self) -> int:
+        return self.inner.written
+
+    @property
+    def recovered_partial_line(self) -> bool:
+        return bool(getattr(self.inner, "recovered_partial_line", False))
+
+    def write(self, document: Document, on_stored: OnStored | None = None) -> bool:
+        self._held.append((document, on_stored))
+        if len(self._held) >= self.batch_size:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        if not self._held:
+            return
+        held, self._held = self._held, []
+        records = [{"id": doc.id, "title": doc.title, "content": doc.content} for doc, _ in held]
+        for (document, on_stored), tags in zip(held, self.tagger.tag(records), strict=True):
+            tagged = TaggedDocument.from_document(document, tags)
+            if not self.inner.write(tagged, on_stored) and on_stored:
+                on_stored()  # already in the output: still remember the page
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.inner.close()
