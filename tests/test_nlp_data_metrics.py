@@ -220,6 +220,9 @@ def test_events_rows_and_grouped_view(root: Path) -> None:
     grouped = grouped_train + grouped_dev
     assert len({text.id for text in grouped}) == len(grouped)
     assert len({text.text for text in grouped_train}) == len(grouped_train)
+    # The given split is per row; no text may sit on both sides of the grouped view.
+    assert not {text.text for text in grouped_train} & {text.text for text in grouped_dev}
+    assert len(grouped_dev) == 1504
     assert sum(len(text.events) for text in grouped) <= len(rows)
     assert any(len(text.events) > 1 for text in grouped)
 
