@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--single", type=int, default=200, help="documents for the one-at-a-time rate")
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation of the linear layers")
     args = parser.parse_args()
     torch.set_num_threads(2)
     tagger = Tagger.load(
@@ -75,6 +76,7 @@ def main() -> None:
         "speedup": round(batched / single, 2),
         "peak_rss_mb": round(peak_mb),
         "threads": torch.get_num_threads(),
+        "int8": args.int8,
     }
     print(json.dumps(result, indent=2))
 

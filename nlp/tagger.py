@@ -84,10 +84,16 @@ class Tagger:
         self.max_length = model.config.max_length
 
     @classmethod
-    def load(cls, folder: Path, watchlist: Iterable[WatchedEntity] = (), **options: Any) -> Tagger:
+    def load(
+        cls, folder: Path, watchlist: Iterable[WatchedEntity] = (), int8: bool = False, **options: Any
+    ) -> Tagger:
+        """Load a model folder; ``int8`` quantises its linear layers (dynamic int8, CPU) for speed."""
         entities = list(watchlist)
         linker = EntityLinker(entities) if entities else None
-        return cls(RiskModel.load(folder), build_tokenizer(folder / "vocab.txt"), linker, **options)
+        model = RiskModel.load(folder)
+        if int8:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return cls(model, build_tokenizer(folder / "vocab.txt"), linker, **options)
 
     # -- preprocess ---------------------------------------------------------------------------------------
 

@@ -252,6 +252,7 @@ def train(config: TrainConfig) -> RiskModel:
         num_heads=config.num_heads,
         intermediate_size=4 * config.hidden_size,
         max_length=config.max_length,
+        version=time.strftime("%Y.%m.%d") + f"-h{config.hidden_size}l{config.num_layers}",
     )
     model = RiskModel(model_config).to(config.device)
     tasks, texts = training_examples(config.limit)

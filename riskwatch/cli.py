@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-baselines", action="store_true", help="skip fitting the two baselines (~15 s)"
     )
     evaluate.add_argument("--limit", type=int, help="cap each dev set (quick checks)")
+    evaluate.add_argument("--int8", action="store_true", help="evaluate the int8-quantised model")
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
 
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
@@ -236,7 +237,7 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
             f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
         )
         return EXIT_CONFIG
-    figures = {"model": evaluate_model(Tagger.load(model_dir), limit=args.limit)}
+    figures = {"model": evaluate_model(Tagger.load(model_dir, int8=args.int8), limit=args.limit)}
     if not args.no_baselines:
         from nlp.baselines import evaluate_baselines
 
