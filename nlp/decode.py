@@ -34,10 +34,14 @@ def bio_spans(tags: Sequence[str], window: Encoded) -> list[tuple[int, int, str]
 def evidence_sentences(
     text: str, mentions: Sequence[tuple[int, int]], cues: Sequence[tuple[int, int]], limit: int = 2
 ) -> list[str]:
-    """Sentences that mention the entity, those holding a negative cue (an event keyword) first."""
+    """Sentences that mention the entity, those holding a negative cue (an event keyword) first; for an entity
+    the text never names, the sentences holding a cue."""
     chosen: list[tuple[int, int, int]] = []
     for start, end in split_sentences(text):
-        if not any(start <= m_start < end for m_start, _ in mentions):
+        named = any(start <= m_start < end for m_start, _ in mentions)
+        if mentions and not named:
+            continue
+        if not mentions and not any(start <= c_start < end for c_start, _ in cues):
             continue
         has_cue = any(start <= c_start < end for c_start, _ in cues)
         chosen.append((0 if has_cue else 1, start, end))
