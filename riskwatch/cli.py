@@ -104,9 +104,15 @@ def _print_crawl_report(console: Console, report, title: str) -> None:
         console.print(f"[red]source {source.name}: no page could be fetched ({source.drops})[/]")
 
 
+def has_model(folder: Path) -> bool:
+    from nlp.model import WEIGHTS_FILE
+
+    return (folder / WEIGHTS_FILE).is_file()
+
+
 def tagging(config: AppConfig, console: Console):
     """A wrapper that tags documents on their way to the output, or ``None`` when no model is installed."""
-    if not (config.model_dir / "model.safetensors").is_file():
+    if not has_model(config.model_dir):
         console.print(f"[yellow]no trained model in {config.model_dir}: documents are written untagged[/]")
         return None
     from nlp.tagger import Tagger
@@ -205,7 +211,7 @@ def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> in
     from nlp.tagging_io import tag_stream
 
     model_dir = args.model or config.model_dir
-    if not (model_dir / "model.safetensors").is_file():
+    if not has_model(model_dir):
         console.print(
             f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
         )
@@ -232,7 +238,7 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     from nlp.tagger import Tagger
 
     model_dir = args.model or config.model_dir
-    if not (model_dir / "model.safetensors").is_file():
+    if not has_model(model_dir):
         console.print(
             f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
         )
