@@ -253,3 +253,20 @@ def test_crawl_tags_documents_when_a_model_is_configured(
     assert all(doc.sentiment and doc.model for doc in run.documents)
     linked = [doc for doc in run.documents if any(e["watchlist_id"] == "mingchuan" for e in doc.entities)]
     assert linked  # distinct_story(1) is about 明川科技
+
+
+def test_masked_lm_pretraining_learns(tokenizer: BertTokenizer, tmp_path: Path) -> None:
+    """On a few texts the MLM loss falls well below the unigram level (~6.5 here): context is being used."""
+    from nlp.data import load_corpus_lines
+    from nlp.model import RiskModelConfig
+    from nlp.train import pretrain
+
+    torch.manual_seed(0)
+    model = RiskModel(
+        RiskModelConfig(hidden_size=64, num_layers=2, num_heads=2, intermediate_size=256, max_length=64)
+    )
+    config = TrainConfig(
+        output=tmp_path, max_length=64, pretrain_steps=300, pretrain_batch=16, pretrain_lr=2e-3, log_every=50
+    )
+    curve = pretrain(model, load_corpus_lines(limit=16), tokenizer, config)
+    assert curve[0] > 9.0 and curve[-1] < 5.0, curve
