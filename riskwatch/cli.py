@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--output", type=Path, required=True, help="model folder to write")
     train.add_argument("--pretrain-steps", type=int, default=3000)
     train.add_argument("--pretrain-batch", type=int, default=64)
+    train.add_argument("--pretrain-lr", type=float, default=5e-4)
+    train.add_argument("--lr", type=float, default=2e-4, help="fine-tuning learning rate")
     train.add_argument("--steps", type=int, default=4000)
     train.add_argument("--hidden-size", type=int, default=312)
     train.add_argument("--layers", type=int, default=4)
@@ -274,6 +276,8 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         max_length=args.max_length,
         pretrain_steps=args.pretrain_steps,
         pretrain_batch=args.pretrain_batch,
+        pretrain_lr=args.pretrain_lr,
+        lr=args.lr,
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,
