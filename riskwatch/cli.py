@@ -148,7 +148,7 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
         now=args.now,
         console=console,
         live=False if args.no_progress else None,
-        wrap_sink=None if args.no_tag else tagging(config, console),
+        wrap_sink=None if args.no_tag or not args.output else tagging(config, console),
     )
     _print_crawl_report(console, report, "crawl finished")
     if args.report:
