@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from nlp import data, metrics
+from nlp import data, metrics, ner_data
 from nlp.decode import bio_spans
 from nlp.labels import EVENT_TYPES, NO_EVENT
 from nlp.tagger import Tagger
@@ -104,7 +104,7 @@ def company_news_figures(tagger: Tagger, dev: Sequence[data.EventText]) -> dict[
     }
 
 
-def ner_figures(tagger: Tagger, dev: Sequence[data.NerSentence]) -> dict[str, float]:
+def ner_figures(tagger: Tagger, dev: Sequence[ner_data.NerSentence]) -> dict[str, float]:
     from nlp.encoding import encode_windows
 
     gold = [{(s.start, s.end, s.label) for s in sentence.spans} for sentence in dev]
@@ -132,7 +132,7 @@ def evaluate_model(tagger: Tagger, limit: int | None = None) -> dict[str, float]
     _, entity_dev = data.load_entity_negative()
     _, forum_dev = data.load_forum_sentiment()
     _, event_dev = data.load_event_texts()
-    _, ner_dev = data.load_ner()
+    _, ner_dev = ner_data.load_ner()
     figures: dict[str, float] = {}
     figures |= entity_negative_figures(tagger, cap(entity_dev))
     figures |= forum_figures(tagger, cap(forum_dev))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nlp.data import EntityNegativeText, EventText, ForumPost, NerSentence
+from nlp.data import EntityNegativeText, EventText, ForumPost
 from nlp.labels import NO_EVENT, SENTIMENT_LABELS
+from nlp.ner_data import NerSentence
 
 NEGATIVE, NEUTRAL = SENTIMENT_LABELS.index("negative"), SENTIMENT_LABELS.index("neutral")
 

@@ -149,7 +149,7 @@ def event_type_prf(
 # --- named entities --------------------------------------------------------------------------------------
 
 SpanTuple = tuple[int, int, str]
-"""(start, end exclusive, type); :class:`nlp.data.Span` is one."""
+"""(start, end exclusive, type); :class:`nlp.ner_data.Span` is one."""
 
 
 @dataclass(frozen=True)

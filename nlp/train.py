@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from nlp import data
+from nlp import data, ner_data
 from nlp.batching import IGNORE, Batch, collate
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
@@ -224,7 +224,7 @@ def training_examples(limit: int | None = None) -> tuple[dict[str, list[Example]
     entity_train, _ = data.load_entity_negative()
     event_train, _ = data.load_event_texts()
     forum_train, _ = data.load_forum_sentiment()
-    ner_train, _ = data.load_ner()
+    ner_train, _ = ner_data.load_ner()
 
     def head(items: list) -> list:
         return items[:limit] if limit else items

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp import data
-from nlp.data import NerSentence, Span
+from nlp import data, ner_data
 from nlp.metrics import bdci_negative_score, event_type_prf, macro_f1, prf, set_prf, span_prf
+from nlp.ner_data import NerSentence, Span
 
 # --- metrics ---------------------------------------------------------------------------------------------
 
@@ -131,13 +131,13 @@ def test_event_type_prf_by_hand() -> None:
 )
 def test_tags_to_spans(tags: list[str], expected: list[tuple[int, int, str]]) -> None:
     types = {"ORG": "ORG", "NAME": "PER", "PER": "PER", "LOC": "LOC"}
-    assert data.tags_to_spans(tags, types) == expected
+    assert ner_data.tags_to_spans(tags, types) == expected
 
 
 def test_read_char_tagged_and_cluener(tmp_path: Path) -> None:
     tagged = tmp_path / "toy.bmes"
     tagged.write_text("张 B-NAME\n三 E-NAME\n在 O\n\n甲 B-ORG\n厂 E-ORG\n", encoding="utf-8")
-    sentences = data.read_char_tagged(tagged, data.RESUME_TYPES, "resume")
+    sentences = ner_data.read_char_tagged(tagged, ner_data.RESUME_TYPES, "resume")
     assert sentences == [
         NerSentence("张三在", (Span(0, 2, "PER"),), "resume"),
         NerSentence("甲厂", (Span(0, 2, "ORG"),), "resume"),
@@ -148,12 +148,12 @@ def test_read_char_tagged_and_cluener(tmp_path: Path) -> None:
         "label": {"company": {"甲公司": [[0, 2]]}, "address": {"乙市": [[4, 5]]}},
     }
     cluener.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
-    [sentence] = data.read_cluener(cluener)
+    [sentence] = ner_data.read_cluener(cluener)
     assert sentence.spans == (Span(0, 3, "ORG"), Span(4, 6, "LOC"))
     record["label"] = {"company": {"甲公司": [[0, 1]]}}
     cluener.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ValueError, match="line 1"):
-        data.read_cluener(cluener)
+        ner_data.read_cluener(cluener)
 
 
 def test_hash_split_is_deterministic_and_keeps_duplicates_together() -> None:
@@ -228,7 +228,7 @@ def test_events_rows_and_grouped_view(root: Path) -> None:
 
 
 def test_ner_spans_are_valid(root: Path) -> None:
-    train, dev = data.load_ner(root)
+    train, dev = ner_data.load_ner(root)
     counts = Counter(sentence.corpus for sentence in train + dev)
     assert counts == {"cluener": 10_748, "resume": 3_821 + 463, "msra": 55_289}
     assert Counter(sentence.corpus for sentence in dev)["resume"] == 463
@@ -246,9 +246,9 @@ def test_ner_spans_are_valid(root: Path) -> None:
 
 
 def test_ner_split_is_deterministic(root: Path) -> None:
-    assert data.load_ner(root, ["cluener"]) == data.load_ner(root, ["cluener"])
+    assert ner_data.load_ner(root, ["cluener"]) == ner_data.load_ner(root, ["cluener"])
     with pytest.raises(ValueError, match="unknown NER corpus"):
-        data.load_ner(root, ["ontonotes"])
+        ner_data.load_ner(root, ["ontonotes"])
 
 
 def test_lexicons(root: Path) -> None:
