@@ -137,7 +137,7 @@ def run_crawl(
     finally:
         sink.close()
         state.close()
-    written = sink.written  # type: ignore[attr-defined]
+    written = sink.written
     return CrawlReport(
         sources=reports(),
         output=output,

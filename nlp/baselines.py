@@ -21,7 +21,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from nlp import data, metrics
-from nlp.data import OTHER_EVENT, EntityNegativeText, EventText, ForumPost, Lexicon
+from nlp.data import EntityNegativeText, EventText, ForumPost, Lexicon
+from nlp.labels import NO_EVENT
 
 NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
 EntityJudgements = dict[str, tuple[bool, frozenset[str]]]
@@ -142,7 +143,7 @@ class KeywordEvents:
             found = frozenset(
                 kind for kind, words in self.keywords.items() if any(word in text for word in words)
             )
-            predictions.append(found or frozenset({OTHER_EVENT}))
+            predictions.append(found or frozenset({NO_EVENT}))
         return predictions
 
 
@@ -293,7 +294,7 @@ def evaluate_baselines(root: Path | None = None) -> dict[str, dict[str, float]]:
             "forum.macro_f1": forum.macro_f1,
             "events.micro_f1": metrics.event_type_prf(gold_events, predicted_events).f1,
             "events.micro_f1_without_other": metrics.event_type_prf(
-                gold_events, predicted_events, ignore={OTHER_EVENT}
+                gold_events, predicted_events, ignore={NO_EVENT}
             ).f1,
         }
     return results

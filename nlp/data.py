@@ -19,13 +19,11 @@ from typing import Generic, NamedTuple, TypeVar
 
 import yaml
 
+from nlp.labels import NO_EVENT, SENTIMENT_LABELS
+
 DATA_ENV = "RISKWATCH_DATA"
 SPLIT_SEED = "riskwatch-2025"
 """Salt of every hash split below; changing it reshuffles all derived dev sets."""
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
-"""Forum sentiment label names, indexed by the label value (0, 1, 2)."""
-OTHER_EVENT = "其他"
-"""The events dataset's 'no risk event' type; its rows carry no subject."""
 
 T = TypeVar("T")
 
@@ -215,7 +213,7 @@ def load_events(root: Path | None = None) -> Split[EventRow]:
                 text=row["text"].strip(),
                 event_type=row["event_type"].strip(),
                 # One 其他 row carries the subject 'NAN' (a pandas export artefact).
-                subject="" if row["event_type"].strip() == OTHER_EVENT else row["subject"].strip(),
+                subject="" if row["event_type"].strip() == NO_EVENT else row["subject"].strip(),
             ),
         )
         for line, row in _read_csv(path, ("id", "text", "event_type", "subject", "split"))

@@ -112,6 +112,15 @@ def has_model(folder: Path) -> bool:
     return (folder / WEIGHTS_FILE).is_file()
 
 
+def required_model(args: argparse.Namespace, config: AppConfig, console: Console) -> Path | None:
+    """The model folder a command uses (``--model`` or the config's); ``None``, said why, if it has none."""
+    model_dir: Path = args.model or config.model_dir
+    if has_model(model_dir):
+        return model_dir
+    console.print(f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`")
+    return None
+
+
 def tagging(config: AppConfig, console: Console):
     """A wrapper that tags documents on their way to the output, or ``None`` when no model is installed."""
     if not has_model(config.model_dir):
@@ -212,11 +221,8 @@ def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> in
     from nlp.tagger import Tagger
     from nlp.tagging_io import tag_stream
 
-    model_dir = args.model or config.model_dir
-    if not has_model(model_dir):
-        console.print(
-            f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
-        )
+    model_dir = required_model(args, config, console)
+    if model_dir is None:
         return EXIT_CONFIG
     tagger = Tagger.load(model_dir, config.watchlist)
     source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")  # noqa: SIM115
@@ -239,11 +245,8 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     from nlp.evaluate import TARGETS, evaluate_model
     from nlp.tagger import Tagger
 
-    model_dir = args.model or config.model_dir
-    if not has_model(model_dir):
-        console.print(
-            f"[red]no trained model in {model_dir}[/]: train one with `riskwatch train --output DIR`"
-        )
+    model_dir = required_model(args, config, console)
+    if model_dir is None:
         return EXIT_CONFIG
     figures = {"model": evaluate_model(Tagger.load(model_dir, int8=args.int8), limit=args.limit)}
     if not args.no_baselines:

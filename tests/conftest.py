@@ -102,6 +102,17 @@ def make_site(tmp_path: Path) -> Iterator[Callable[..., FaultySite]]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared training data folder; tests that need it skip with the reason when it is absent."""
+    from nlp.data import data_dir
+
+    try:
+        return data_dir()
+    except FileNotFoundError as exc:
+        pytest.skip(f"shared training data not available: {exc}")
+
+
 @dataclass
 class CrawlRun:
     returncode: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from types import SimpleNamespace
 
 import pytest
@@ -38,7 +39,13 @@ def test_allow_private_lets_internal_addresses_through() -> None:
     assert asyncio.run(guard(allow_private=True).process_request(Request("http://localhost/x"))) is None
 
 
-def test_unresolvable_names_are_left_to_the_download() -> None:
-    """A name that does not resolve is not refused here; the download then fails with its DNS error."""
+def test_unresolvable_names_are_left_to_the_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that does not resolve is not refused here; the download then fails with its DNS error.
+    (The lookup is made to fail in-process: tests send nothing to a DNS server.)"""
+
+    async def no_such_host(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", no_such_host)
     request = Request("http://no-such-host.invalid/x")
     assert asyncio.run(guard(allow_private=False).process_request(request)) is None

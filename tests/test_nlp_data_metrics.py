@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from nlp import data, ner_data
+from nlp.labels import NO_EVENT
 from nlp.metrics import bdci_negative_score, event_type_prf, macro_f1, prf, set_prf, span_prf
 from nlp.ner_data import NerSentence, Span
 
@@ -179,11 +180,8 @@ def test_missing_data_folder_and_file_are_named(tmp_path: Path, monkeypatch: pyt
 
 
 @pytest.fixture(scope="module")
-def root() -> Path:
-    try:
-        return data.data_dir()
-    except FileNotFoundError as exc:
-        pytest.skip(f"shared training data not available: {exc}")
+def root(shared_data: Path) -> Path:
+    return shared_data
 
 
 def test_entity_negative(root: Path) -> None:
@@ -213,9 +211,9 @@ def test_events_rows_and_grouped_view(root: Path) -> None:
     train, dev = data.load_events(root)
     rows = train + dev
     assert len(rows) == 15_271
-    assert all(row.subject == "" for row in rows if row.event_type == data.OTHER_EVENT)
-    assert all(row.subject for row in rows if row.event_type != data.OTHER_EVENT)
-    assert len({row.event_type for row in rows} - {data.OTHER_EVENT}) == 21
+    assert all(row.subject == "" for row in rows if row.event_type == NO_EVENT)
+    assert all(row.subject for row in rows if row.event_type != NO_EVENT)
+    assert len({row.event_type for row in rows} - {NO_EVENT}) == 21
     grouped_train, grouped_dev = data.load_event_texts(root)
     grouped = grouped_train + grouped_dev
     assert len({text.id for text in grouped}) == len(grouped)

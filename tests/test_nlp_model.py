@@ -29,21 +29,13 @@ from tests.conftest import REPO, crawl_env
 WATCHLIST = load_watchlist(REPO / "configs" / "watchlist.yaml")
 
 
-def shared_file(relative: str) -> Path:
-    try:
-        return data_file(relative)
-    except FileNotFoundError as exc:
-        pytest.skip(f"the shared training data is not here: {exc}")
+@pytest.fixture(scope="session")
+def tokenizer(shared_data: Path) -> BertTokenizer:
+    return build_tokenizer(data_file("vocab/vocab.txt", shared_data))
 
 
 @pytest.fixture(scope="session")
-def tokenizer() -> BertTokenizer:
-    return build_tokenizer(shared_file("vocab/vocab.txt"))
-
-
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    shared_file("vocab/vocab.txt")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     output = tmp_path_factory.mktemp("model") / "tiny"
     config = TrainConfig(
         output=output, hidden_size=48, num_layers=1, num_heads=2, max_length=64,
