@@ -46,7 +46,7 @@ class TrainConfig:
     lr: float = 2e-4
     warmup_fraction: float = 0.06
     task_weights: dict[str, float] = field(
-        default_factory=lambda: {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 2.0}
+        default_factory=lambda: {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 3.0}
     )
     limit: int | None = None  # examples per dataset, for smoke runs
     seed: int = 13

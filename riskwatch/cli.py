@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 
 from rich.console import Console
@@ -22,6 +23,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG = 0, 1, 2
+
+# Stages after nlp add their commands here: each module's ``add_commands(subparsers)`` gives every parser a
+# ``handler(args, config, console) -> exit code`` default.
+COMMAND_MODULES = (
+    "riskwatch.cli_index",
+    "riskwatch.cli_kibana",
+    "riskwatch.cli_alerts",
+    "riskwatch.cli_report",
+)
 
 
 def _timestamp(text: str) -> datetime:
@@ -85,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-length", type=int, default=160)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--limit", type=int, help="examples per dataset (smoke runs)")
+
+    for module in COMMAND_MODULES:
+        import_module(module).add_commands(commands)
 
     demo = commands.add_parser("demo", help="serve the offline demo site and crawl it end to end")
     demo.add_argument("--workdir", type=Path, default=Path("data/demo"), help="where the demo writes")
@@ -214,7 +227,10 @@ def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> i
     from riskwatch.demo.show import show_documents
 
     show_documents(console, output)
-    return EXIT_PARTIAL if report.unreachable else EXIT_OK
+    from riskwatch.demo.stages import DemoContext, run_stages
+
+    failed = run_stages(DemoContext(config=config, console=console, workdir=workdir, documents=output))
+    return EXIT_PARTIAL if report.unreachable or failed else EXIT_OK
 
 
 def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
@@ -299,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]config error:[/] {exc}", markup=True, highlight=False)
         return EXIT_CONFIG
     try:
+        if getattr(args, "handler", None):
+            return args.handler(args, config, console)
         if args.command == "crawl":
             return cmd_crawl(args, config, console)
         if args.command == "sources":

@@ -1,0 +1,1 @@
+"""reports stage: compliance exposure reports (XLSX, PDF)."""
