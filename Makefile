@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m reports.fonts  # cut the report PDF's CJK font (Regular, Bold) from the pip-installed Noto Sans SC, once
 	touch $(STAMP)
 
 install: $(STAMP)

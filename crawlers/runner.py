@@ -86,16 +86,21 @@ def run_crawl(
     console: Console | None = None,
     live: bool | None = None,
     wrap_sink: Callable[[DocumentSink], DocumentSink] | None = None,
+    sink: DocumentSink | None = None,
 ) -> CrawlReport:
-    """Crawl ``sources`` once. Blocks until every spider has finished; can run once per process."""
+    """Crawl ``sources`` once. Blocks until every spider has finished; can run once per process.
+
+    ``sink`` (e.g. :class:`indexer.pipeline.StoreSink`) replaces the ``output`` file as the documents'
+    destination; pages are then marked seen as the sink stores them."""
     console = console or Console(stderr=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     _configure_logging(state_dir, options.log_level, console)
     # Without an output the documents go nowhere, so the run must not mark their pages seen: a dry run.
-    state = CrawlState(state_dir, read_only=output is None)
-    sink: DocumentSink = JsonlSink(output) if output else CountingSink()
-    if wrap_sink is not None and output is not None:
-        sink = wrap_sink(sink)  # e.g. tagging in batches before the file (nlp.tagging_sink)
+    state = CrawlState(state_dir, read_only=output is None and sink is None)
+    if sink is None:
+        sink = JsonlSink(output) if output else CountingSink()
+        if wrap_sink is not None and output is not None:
+            sink = wrap_sink(sink)  # e.g. tagging in batches before the file (nlp.tagging_sink)
     runtime = CrawlRuntime(
         state=state,
         sink=sink,

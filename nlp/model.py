@@ -21,9 +21,7 @@ from torch import nn
 from transformers import BertConfig, BertModel
 
 from nlp.labels import EVENT_TYPES, NER_TAGS, SENTIMENT_LABELS
-
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "riskwatch_model.json"
+from nlp.model_files import CONFIG_FILE, WEIGHTS_FILE
 
 
 @dataclass

@@ -25,9 +25,9 @@ from nlp.batching import IGNORE, Batch, collate
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
 from nlp.model import RiskModel, RiskModelConfig
+from nlp.model_files import VOCAB_FILE
 
 logger = logging.getLogger(__name__)
-VOCAB_FILE = "vocab.txt"
 
 
 @dataclass

@@ -8,21 +8,20 @@ import json
 import os
 import shutil
 import sys
-from datetime import datetime
 from importlib import import_module
 from pathlib import Path
 
 from rich.console import Console
 
 from crawlers.errors import ConfigError, CrawlerError
-from crawlers.items import SHANGHAI
+from indexer.errors import IndexerError
 from riskwatch import __version__
+from riskwatch.cli_args import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, absolute_time
 from riskwatch.config import CONFIG_ENV, AppConfig, load_config
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG = 0, 1, 2
 
 # Stages after nlp add their commands here: each module's ``add_commands(subparsers)`` gives every parser a
 # ``handler(args, config, console) -> exit code`` default.
@@ -32,14 +31,6 @@ COMMAND_MODULES = (
     "riskwatch.cli_alerts",
     "riskwatch.cli_report",
 )
-
-
-def _timestamp(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO timestamp: {text!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,11 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     crawl = commands.add_parser("crawl", help="crawl the configured sources once")
     crawl.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
-    crawl.add_argument("--output", type=Path, metavar="FILE.jsonl", help="append documents as JSON Lines")
+    destination = crawl.add_mutually_exclusive_group()
+    destination.add_argument(
+        "--output", type=Path, metavar="FILE.jsonl", help="append documents as JSON Lines (not the store)"
+    )
+    destination.add_argument(
+        "--dry-run", action="store_true", help="store nothing and record no page as seen"
+    )
     crawl.add_argument("--refetch", action="store_true", help="fetch article pages seen in earlier runs too")
     crawl.add_argument(
         "--now",
-        type=_timestamp,
+        type=absolute_time,
         metavar="TIMESTAMP",
         help="resolve relative dates (3小时前) against this instant instead of the clock",
     )
@@ -105,13 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_crawl_report(console: Console, report, title: str) -> None:
+def _print_crawl_report(console: Console, report, title: str, stored: bool = False) -> None:
     from crawlers.progress import report_table
 
     console.print(report_table(report.sources, title, finished=True))
     if report.output:
         console.print(f"{report.documents_written} new document(s) written to {report.output}")
-    else:
+    elif not stored:
         console.print("no --output: a dry run; no page was recorded as seen, the next run fetches them again")
     if report.recovered_partial_line:
         console.print("[yellow]the output file ended in a half-written line from a killed run; it was cut[/]")
@@ -120,9 +117,9 @@ def _print_crawl_report(console: Console, report, title: str) -> None:
 
 
 def has_model(folder: Path) -> bool:
-    from nlp.model import WEIGHTS_FILE
+    from nlp.model_files import has_weights
 
-    return (folder / WEIGHTS_FILE).is_file()
+    return has_weights(folder)
 
 
 def required_model(args: argparse.Namespace, config: AppConfig, console: Console) -> Path | None:
@@ -160,22 +157,38 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
     if not selected:
         console.print("[red]no enabled source to crawl[/]")
         return EXIT_CONFIG
-    report = run_crawl(
-        selected,
-        config.main.crawl,
-        config.state_dir,
-        output=args.output,
-        queries=config.search_queries(),
-        refetch=args.refetch,
-        now=args.now,
-        console=console,
-        live=False if args.no_progress else None,
-        wrap_sink=None if args.no_tag or not args.output else tagging(config, console),
-    )
-    _print_crawl_report(console, report, "crawl finished")
+    sink = None
+    try:
+        if not args.output and not args.dry_run:  # the documents stream into the configured store
+            from riskwatch.cli_index import open_sink
+
+            sink = open_sink(config, console, tag=not args.no_tag)
+        report = run_crawl(
+            selected,
+            config.main.crawl,
+            config.state_dir,
+            output=args.output,
+            queries=config.search_queries(),
+            refetch=args.refetch,
+            now=args.now,
+            console=console,
+            live=False if args.no_progress else None,
+            wrap_sink=None if args.no_tag or not args.output else tagging(config, console),
+            sink=sink,
+        )
+    except IndexerError as exc:  # the store refused a batch: its pages stay unseen, fetched next run
+        console.print(f"[red]store error:[/] {exc}", highlight=False)
+        return EXIT_PARTIAL
+    _print_crawl_report(console, report, "crawl finished", stored=sink is not None)
+    figures = report.to_dict()
+    if sink is not None:
+        from riskwatch.cli_index import print_index_report
+
+        print_index_report(console, config, sink)
+        figures["index"] = sink.report.to_dict()
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        args.report.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return EXIT_PARTIAL if report.unreachable else EXIT_OK
 
 

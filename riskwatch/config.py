@@ -9,10 +9,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from alerts.options import AlertOptions
 from crawlers.configfile import ConfigPath, StrictModel, load
 from crawlers.sources import CrawlOptions, SourceConfig, load_sources
+from indexer.config import SqliteStoreConfig, StoreConfig
 from nlp.watchlist import WatchedEntity, load_watchlist
+from reports.options import ReportJobs
+from riskwatch.service_config import ScheduleOptions
 
 DEFAULT_CONFIG = Path("configs/riskwatch.yaml")
 CONFIG_ENV = "RISKWATCH_CONFIG"
@@ -25,6 +30,12 @@ class MainConfig(StrictModel):
     state_dir: ConfigPath = Path("../data/state")
     model: ConfigPath | None = None  # a trained model folder; default: the model shipped in nlp/models/
     crawl: CrawlOptions = CrawlOptions()
+    store: StoreConfig = SqliteStoreConfig()  # where documents are indexed (indexer/config.py)
+    rules: ConfigPath = Path("rules")  # alert rules, one YAML file each (alerts/config.py)
+    channels: dict[str, dict[str, Any]] = {}  # notification channels by name, checked by alerts/config.py
+    alerts: AlertOptions = AlertOptions()  # alert state, evaluation interval, Kibana link, retries
+    schedule: ScheduleOptions = ScheduleOptions()  # jobs of `riskwatch run` (riskwatch/service_config.py)
+    reports: ReportJobs = []  # scheduled exposure reports of `riskwatch run` (reports/options.py)
 
 
 @dataclass
@@ -65,6 +76,8 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig:
             "watchlist": base / main.watchlist if main.watchlist else None,
             "model": (base / main.model).resolve() if main.model else None,
             "state_dir": (base / main.state_dir).resolve(),
+            "store": main.store.resolved(base),
+            "reports": [job.resolved(base) for job in main.reports],
         }
     )
     sources = load_sources(main.sources)

@@ -238,15 +238,20 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(make_site, tmp_path: Pa
     assert titles == sorted(f"报道{i}" for i in range(12))
 
 
-def test_crawl_without_output_is_a_dry_run(make_site, tmp_path: Path) -> None:
-    """Documents with nowhere to go must not be marked seen, or a later run with --output would skip them."""
+def test_crawl_dry_run_records_nothing(make_site, tmp_path: Path) -> None:
+    """Documents with nowhere to go must not be marked seen, or a later run with --output would skip them.
+    (Without --output a crawl now stores into the configured store; --dry-run is the old behaviour.)"""
     site = make_site({"index.html": listing("/a/1.html"), "a/1.html": article("鸿远地产未能按期付息", STORY)})
     config = write_config(tmp_path / "cfg", [source(site.base_url)])
     dry = subprocess.run(
-        riskwatch_command(config, "crawl", "--no-progress"), capture_output=True, text=True, env=crawl_env()
+        riskwatch_command(config, "crawl", "--no-progress", "--dry-run"),
+        capture_output=True,
+        text=True,
+        env=crawl_env(),
     )
     assert dry.returncode == 0, dry.stderr
     assert "dry run" in dry.stderr
+    assert not (tmp_path / "cfg" / "data").exists()  # no store opened
     real = run_crawl(config, tmp_path / "out.jsonl")
     assert [doc.title for doc in real.documents] == ["鸿远地产未能按期付息"]
     assert len(site.requested("/a/1.html")) == 2

@@ -26,7 +26,11 @@ DemoStep = Callable[[DemoContext], bool]  # returns False when the step failed (
 
 def demo_steps() -> list[DemoStep]:
     """The steps in order; data flows crawl → tag → index → alerts → report."""
-    return []
+    from riskwatch.demo.alerts_step import alerts_step
+    from riskwatch.demo.index_step import index_step  # the steps import this module: import late
+    from riskwatch.demo.report_step import report_step
+
+    return [index_step, alerts_step, report_step]
 
 
 def run_stages(context: DemoContext) -> bool:
