@@ -165,6 +165,15 @@ def _md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_[]" else c for c in text)
 
 
+def _md_link(label: str, url: str) -> str:
+    """A Markdown link to a web URL (``(``, ``)``, spaces and ``<>`` percent-encoded so that the URL cannot
+    end the link early); any other scheme (``javascript:``, …) is shown as the escaped label alone."""
+    if not url.startswith(("http://", "https://")):
+        return _md_escape(label)
+    safe = quote(url, safe="/:?#[]@!$&'*+,;=%~.-_")
+    return f"[{_md_escape(label)}]({safe})"
+
+
 def _markdown(notice: Mapping[str, Any]) -> str:
     lines = [f"### {_md_escape(subject(notice))}", ""]
     lines += [f"- **{label}**：{_md_escape(value)}" for label, value in _facts(notice)]
@@ -172,10 +181,10 @@ def _markdown(notice: Mapping[str, Any]) -> str:
         lines += ["", "**负面报道**", ""]
         for number, item in enumerate(notice["headlines"], start=1):
             meta = f"{_md_escape(item['source'])} · {local_time(item['published_at'])}"
-            lines.append(f"{number}. [{_md_escape(item['title'])}]({item['url']})（{meta}）")
+            lines.append(f"{number}. {_md_link(item['title'], item['url'])}（{meta}）")
             lines += [f"   > {_md_escape(sentence)}" for sentence in item["evidence"]]
     if notice.get("kibana_url"):
-        lines += ["", f"[在 Kibana 中查看]({notice['kibana_url']})"]
+        lines += ["", _md_link("在 Kibana 中查看", notice["kibana_url"])]
     return "\n".join(lines)
 
 
@@ -256,5 +265,5 @@ def _digest_markdown(notice: Mapping[str, Any]) -> str:
     ]
     if notice["headlines"]:
         first = notice["headlines"][0]
-        lines.append(f"  [{_md_escape(first['title'])}]({first['url']})（{_md_escape(first['source'])}）")
+        lines.append(f"  {_md_link(first['title'], first['url'])}（{_md_escape(first['source'])}）")
     return "\n".join(lines)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 
 from crawlers.configfile import ConfigPath, StrictModel
 
@@ -55,6 +56,16 @@ class ElasticsearchStoreConfig(_StoreBase):
     api_key_env: str | None = None
     ca_certs: ConfigPath | None = None
     verify_certs: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials_in_url(cls, value: str) -> str:
+        if urlsplit(value).username is not None:
+            raise ValueError(
+                "must not carry credentials (user:password@): name the environment variables that hold "
+                "them in username_env and password_env (or api_key_env)"
+            )
+        return value
 
     def _paths(self, base: Path) -> dict[str, Any]:
         paths = super()._paths(base)

@@ -21,7 +21,9 @@ from nlp.types import TaggedDocument
 KINDS = ("id_card", "bank_card", "mobile")  # the order they are looked for: longest numbers first
 KEEP_START, KEEP_END = 3, 4
 
-MOBILE = re.compile(r"(?:(?<!\d)|(?<=\+86))1[3-9]\d{9}(?!\d)")
+MOBILE = re.compile(
+    r"(?:(?<!\d)|(?<=\+86)|(?<=(?<!\d)86)|(?<=(?<!\d)0086))1[3-9]\d{9}(?!\d)"
+)  # +86, 86 or 0086 prefix
 ID_CARD = re.compile(r"(?<!\d)[1-9]\d{16}[\dXx](?![\dXx])")
 BANK_CARD = re.compile(r"(?<!\d)(?:\d{4}[ -]){3}\d{4,7}(?!\d)|(?<!\d)\d{16,19}(?!\d)")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

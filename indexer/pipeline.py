@@ -1,7 +1,8 @@
-"""The index stage of the pipeline: crawl → (tag) → mask → store, as a crawler :class:`DocumentSink`.
+"""The index stage of the pipeline: crawl → mask → (tag) → store, as a crawler :class:`DocumentSink`.
 
-Documents are held until a batch is full, then tagged (those not yet tagged, when a tagger is given),
-masked and put into the store in one call. ``on_stored`` runs only after the store, or its spool, has the
+Documents are held until a batch is full, then masked, tagged (those not yet tagged, when a tagger is
+given) and put into the store in one call. Masking first keeps the stored text and the tagger's mention
+offsets in step (a mask keeps the length), and personal numbers never reach the model. ``on_stored`` runs only after the store, or its spool, has the
 batch, so a crawl killed with a batch in hand fetches those pages again next run.
 """
 
@@ -93,7 +94,7 @@ class StoreSink:
         return documents
 
     def flush(self) -> None:
-        """Tag, mask and store what is held; then tell the crawl each document is stored."""
+        """Mask, tag and store what is held; then tell the crawl each document is stored."""
         if not self._held:
             return
         held, self._held = self._held, []

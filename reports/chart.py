@@ -41,7 +41,7 @@ def render_chart(series: DailySeries, target: Path) -> Path:
                 markersize=3,
                 linewidth=1.4,
                 drawstyle="steps-mid",
-                label=f"{series.names[entity_id]} ({entity_id})",
+                label=f"{series.names[entity_id]} ({entity_id})".replace("$", r"\$"),  # no math text
             )
             drawn = drawn or any(counts)
         if not drawn:

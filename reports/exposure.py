@@ -124,9 +124,14 @@ def headline_of(document: TaggedDocument, entity_id: str) -> Headline:
 def _evidence(store: Store, entity_id: str, period: Window, limit: int) -> tuple[list[Headline], set[str]]:
     if limit <= 0:
         return [], set()
-    documents = store.negative_documents(entity_id, period, limit)
+    documents = store.negative_documents(entity_id, period, limit * 3)
     # Latest first, ties by id: the store's own order for equal times is not part of its contract.
     documents.sort(key=lambda d: (-(d.published_at or d.crawled_at).timestamp(), d.id))
+    # One headline per story: reprints of a story (same cluster_id) do not crowd out other stories.
+    stories: dict[str, TaggedDocument] = {}
+    for document in documents:
+        stories.setdefault(document.cluster_id or document.id, document)
+    documents = list(stories.values())[:limit]
     models = {f"{d.model.get('name', '?')} {d.model.get('version', '?')}" for d in documents if d.model}
     return [headline_of(d, entity_id) for d in documents], models
 

@@ -127,7 +127,9 @@ def _csv_table(path: Path, data: bytes) -> list[tuple[int, list[object]]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(reader.line_num, list(cells)) for cells in reader]
+    # Records, not lines: a quoted cell may span lines, and Excel shows such a record as one row (a blank
+    # line is a record too, as it is a row in Excel).
+    return [(number, list(cells)) for number, cells in enumerate(reader, start=1)]
 
 
 def _xlsx_table(path: Path) -> list[tuple[int, list[object]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +49,15 @@ def model_version(model_dir: Path | None) -> str:
     except (OSError, ValueError) as exc:
         return f"unreadable model card {card} ({exc})"
     return f"{data.get('name', '?')} {data.get('version', '?')} (configured)"
+
+
+def riskwatch_version() -> str:
+    """The installed distribution's version (read from package metadata: ``reports`` may not import
+    ``riskwatch``, which sits on top of the stages)."""
+    try:
+        return metadata.version("riskwatch")
+    except metadata.PackageNotFoundError:
+        return "unknown (riskwatch is not installed)"
 
 
 def describe_store(store_config: Any) -> str:

@@ -20,7 +20,7 @@ from reports.exposure_file import read_exposure_file
 from reports.manifest import write_manifest
 from reports.model import ExposureReport
 from reports.options import ReportOptions
-from reports.provenance import describe_store, model_version, rule_set_hash
+from reports.provenance import describe_store, model_version, riskwatch_version, rule_set_hash
 
 FORMATS = ("xlsx", "pdf")
 
@@ -102,8 +102,6 @@ def write_report(
 ) -> ReportResult:
     """Write the report's files into ``out_dir``; raises :class:`reports.errors.ReportError` when the
     exposure file cannot be used at all (bad rows go to the errors sheet instead)."""
-    from riskwatch import __version__
-
     options = options or ReportOptions()
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -114,7 +112,7 @@ def write_report(
         store=sources.store_description,
         model_version=model_version(sources.model_dir),
         rule_set_hash=rule_set_hash(sources.rules_dir),
-        riskwatch_version=__version__,
+        riskwatch_version=riskwatch_version(),
         notes=(alerts_note,) if alerts_note else (),
     )
     generated_at = (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI)

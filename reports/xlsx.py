@@ -94,6 +94,20 @@ def _header(sheet: Worksheet, columns: Sequence[str], widths: Sequence[int] | No
     sheet.freeze_panes = "A2"
 
 
+def _append(sheet: Worksheet, row: int, values: Sequence[Any]) -> None:
+    """Append ``values`` as row ``row``, every string as text: openpyxl stores a string starting with ``=``
+    as a formula, and titles, evidence and exposure-file cells come from outside (formula injection)."""
+    sheet.append(list(values))
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            sheet.cell(row=row, column=column).data_type = "s"
+
+
+def _safe_link(url: str) -> str | None:
+    """Only web links become hyperlinks (not ``file:``, ``javascript:`` or other schemes)."""
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
 def _formats(sheet: Worksheet, row: int, formats: dict[int, str]) -> None:
     for column, number_format in formats.items():
         sheet.cell(row=row, column=column).number_format = number_format
@@ -106,7 +120,9 @@ def _event_documents(line: CounterpartyLine) -> int:
 def _summary(sheet: Worksheet, report: ExposureReport) -> None:
     _header(sheet, SUMMARY_COLUMNS, [8, 14, 30, 18, 10, 14, 12, 14, 8, 10, 12, 12])
     for row, line in enumerate(report.lines, start=2):  # rows counted here: sheet.max_row is O(rows)
-        sheet.append(
+        _append(
+            sheet,
+            row,
             [
                 line.rank,
                 line.entity_id,
@@ -120,7 +136,7 @@ def _summary(sheet: Worksheet, report: ExposureReport) -> None:
                 line.signal,
                 line.news_factor,
                 line.score,
-            ]
+            ],
         )
         _formats(sheet, row, {4: AMOUNT_FORMAT, 6: SHARE_FORMAT, 11: "0.000", 12: SCORE_FORMAT})
     sheet.append([])
@@ -171,11 +187,13 @@ def _details(sheet: Worksheet, report: ExposureReport, headlines: int) -> None:
         ]
         for headline in line.headlines[:headlines]:
             values += [headline.title, headline.url, headline.evidence, iso(headline.published_at)]
-        sheet.append(values)
+        _append(sheet, row, values)
         _formats(sheet, row, {9: AMOUNT_FORMAT, 12: SHARE_FORMAT, 15: SHARE_FORMAT, 19: SCORE_FORMAT})
         for n, headline in enumerate(line.headlines[:headlines]):
-            cell = sheet.cell(row=row, column=first_headline + 4 * n + 1)
-            cell.hyperlink, cell.style = headline.url, "Hyperlink"
+            link = _safe_link(headline.url)
+            if link:
+                cell = sheet.cell(row=row, column=first_headline + 4 * n + 1)
+                cell.hyperlink, cell.style = link, "Hyperlink"
         for column in range(first_headline, len(values) + 1):
             sheet.cell(row=row, column=column).alignment = WRAP
 
@@ -184,7 +202,9 @@ def _unmatched(sheet: Worksheet, report: ExposureReport) -> None:
     _header(sheet, UNMATCHED_COLUMNS, [8, 16, 30, 24, 18, 10, 8, 14, 50])
     for number, item in enumerate(report.unmatched, start=2):
         row = item.row
-        sheet.append(
+        _append(
+            sheet,
+            number,
             [
                 row.row,
                 row.counterparty_id,
@@ -195,15 +215,15 @@ def _unmatched(sheet: Worksheet, report: ExposureReport) -> None:
                 row.rating,
                 row.business_unit,
                 item.reason,
-            ]
+            ],
         )
         _formats(sheet, number, {5: AMOUNT_FORMAT})
 
 
 def _errors(sheet: Worksheet, report: ExposureReport) -> None:
     _header(sheet, ERROR_COLUMNS, [8, 50, 60])
-    for error in report.errors:
-        sheet.append([error.row, error.reason, " | ".join(error.values)])
+    for number, error in enumerate(report.errors, start=2):
+        _append(sheet, number, [error.row, error.reason, " | ".join(error.values)])
 
 
 def metadata_rows(report: ExposureReport) -> list[tuple[str, str]]:
@@ -234,8 +254,8 @@ def metadata_rows(report: ExposureReport) -> list[tuple[str, str]]:
 
 def _metadata(sheet: Worksheet, report: ExposureReport) -> None:
     _header(sheet, ("Key 项目", "Value 值"), [36, 100])
-    for key, value in metadata_rows(report):
-        sheet.append([key, value])
+    for number, (key, value) in enumerate(metadata_rows(report), start=2):
+        _append(sheet, number, [key, value])
 
 
 def write_xlsx(report: ExposureReport, target: Path, headlines: int) -> Path:

@@ -152,7 +152,7 @@ def cmd_index(args: argparse.Namespace, config: AppConfig, console: Console) -> 
         finally:
             sink.close()
     except IndexerError as exc:
-        console.print(f"[red]store error:[/] {exc}", highlight=False)
+        console.print(f"[red]store error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_PARTIAL
     finally:
         if source is not sys.stdin:
@@ -232,7 +232,7 @@ def cmd_search(args: argparse.Namespace, config: AppConfig, console: Console) ->
         finally:
             store.close()
     except IndexerError as exc:
-        console.print(f"[red]store error:[/] {exc}", highlight=False)
+        console.print(f"[red]store error:[/] {escape(str(exc))}", highlight=False)
         return EXIT_PARTIAL
     if args.json:
         for hit in result.hits:

@@ -296,3 +296,33 @@ def test_wecom_errcode_and_byte_limit(tmp_path: Path, store: SqliteStore, robots
     assert delivery.sent == 1
     content = receiver.requests[-1].body["markdown"]["content"]
     assert len(content.encode()) <= 4096 and "鸿远地产集团股份有限公司" in content
+
+
+def test_markdown_links_cannot_be_broken_or_point_off_the_web() -> None:
+    """Titles and URLs come from crawled pages: a ``)`` in a URL must not end the link, and a
+    ``javascript:`` URL is no link at all (the title stays, as text)."""
+    headline = {"source": "s", "published_at": AT.isoformat(), "evidence": [], "events": []}
+    payload = {
+        "kind": "alert",
+        "entity_name": "鸿远",
+        "entity_id": "h",
+        "rule_label": "阈值",
+        "rule": "r",
+        "severity": "low",
+        "window_start": AT.isoformat(),
+        "window_end": AT.isoformat(),
+        "window": "1天",
+        "summary": "s",
+        "events": {},
+        "headlines": [
+            {**headline, "title": "展期(公告)", "url": "http://news.example/a (1).html"},
+            {**headline, "title": "点我", "url": "javascript:alert(1)"},
+        ],
+        "alert_id": 1,
+        "at": AT.isoformat(),
+    }
+    single = render([payload]).markdown
+    assert "1. [展期(公告)](http://news.example/a%20%281%29.html)" in single
+    assert "2. 点我（" in single and "javascript:" not in single
+    digest = render([payload, {**payload, "alert_id": 2}]).markdown
+    assert "[展期(公告)](http://news.example/a%20%281%29.html)" in digest

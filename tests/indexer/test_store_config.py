@@ -72,6 +72,7 @@ def test_elasticsearch_section(tmp_path: Path) -> None:
         ({"type": "elasticsearch"}, "url", ["required"]),
         ({"type": "elasticsearch", "url": "es:9200"}, "url", ["http"]),
         ({"type": "elasticsearch", "url": "http://x", "password": "secret"}, "password", ["unknown key"]),
+        ({"type": "elasticsearch", "url": "https://elastic:s3cret@es:9200"}, "url", ["username_env"]),
         ({"masking": {"mobile": "yes"}}, "masking.mobile", ["bool"]),
         ({"synchronous": "off"}, "synchronous", ["normal", "full"]),
     ],

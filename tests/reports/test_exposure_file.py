@@ -112,6 +112,16 @@ def test_tab_separated_text(tmp_path: Path) -> None:
     assert [(r.counterparty_id, r.amount) for r in parsed.rows] == [("anhe", Decimal(1000))]
 
 
+def test_csv_row_numbers_are_excel_rows_when_a_cell_spans_lines(tmp_path: Path) -> None:
+    """A quoted cell with a line break is one row in Excel: later row numbers must not shift."""
+    path = tmp_path / "exposures.csv"
+    text = 'id,name,exposure\r\nanhe,"安和食品\r\n（原安和乳业）",1000\r\n\r\nbad,坏行,12abc\r\n'
+    path.write_bytes(text.encode("utf-8"))
+    parsed = read_exposure_file(path)
+    assert [(row.row, row.counterparty_id) for row in parsed.rows] == [(2, "anhe")]
+    assert [(error.row, error.reason) for error in parsed.errors] == [(4, "amount '12abc' is not a number")]
+
+
 def test_xlsx_with_numbers_and_english_headers(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active

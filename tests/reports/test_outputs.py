@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from tests.reports.reportdata import (
     REPO,
     SIGNALS,
     UNMATCHED_AMOUNT,
+    day,
+    document,
     fixture_documents,
 )
 
@@ -263,3 +266,34 @@ def test_pdf_details_only_the_top_counterparties(
     text = pdf_text(output(result, ".pdf"))
     assert "鸿远地产集团股份有限公司" in text and "明川科技股份有限公司" not in text
     assert "其余 3 户交易对手见 XLSX" in text and "其余 1 行见 XLSX" in text  # 2 bad rows, 1 shown
+
+
+def test_text_from_outside_never_becomes_a_formula_or_a_non_web_link(tmp_path: Path) -> None:
+    """Headlines come from crawled pages and cells from the bank's file: a leading ``=`` stays text."""
+    formula = '=HYPERLINK("http://evil.example/","点此查看")'
+    hostile = replace(
+        document("evil", "hongyuan", day(4), True, evidence="=1+1"),
+        title=formula,
+        url="javascript:alert(1)",
+    )
+    store = SqliteStore(tmp_path / "store.db")
+    store.put([hostile])
+    exposures = tmp_path / "exposures.csv"
+    exposures.write_text(
+        "客户编号,客户名称,敞口金额,币种\nhongyuan,鸿远地产,100,CNY\nC9,=cmd|' /C calc'!A0,n/a,CNY\n",
+        encoding="utf-8",
+    )
+    try:
+        sources = ReportSources(
+            load_watchlist(REPO / "configs" / "watchlist.yaml"), store, "s", None, None, None
+        )
+        result = write_report(sources, exposures, PERIOD, tmp_path / "out", ("xlsx",), now=RUN_TIMES[0])
+    finally:
+        store.close()
+    workbook = load_workbook(output(result, ".xlsx"))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert [c.value for c in cells if c.data_type == "f"] == []
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert {formula, "=1+1"} <= texts
+    assert any(value.startswith("C9 | =cmd|") for value in texts)  # the errors sheet's raw cells
+    assert [c.hyperlink for c in cells if c.hyperlink] == []
