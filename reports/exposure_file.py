@@ -124,8 +124,9 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _csv_table(path: Path, data: bytes) -> list[tuple[int, list[object]]]:
     text = _decode(path, data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first_line.count)
+    # The separator is guessed from the first lines together: the first is often a title row with none.
+    head = text.split("\n", 10)[:10]
+    delimiter = max(",\t;", key=lambda sep: max(line.count(sep) for line in head))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     # Records, not lines: a quoted cell may span lines, and Excel shows such a record as one row (a blank
     # line is a record too, as it is a row in Excel).

@@ -112,6 +112,14 @@ def test_tab_separated_text(tmp_path: Path) -> None:
     assert [(r.counterparty_id, r.amount) for r in parsed.rows] == [("anhe", Decimal(1000))]
 
 
+def test_separator_is_found_below_a_title_row(tmp_path: Path) -> None:
+    path = tmp_path / "exposures.txt"
+    text = "对公客户风险敞口明细\n客户编号\t客户名称\t敞口金额\t币种\nanhe\t安和食品\t1,000\tCNY\n"
+    path.write_text(text, encoding="utf-8")
+    parsed = read_exposure_file(path)
+    assert [(r.row, r.counterparty_id, r.amount) for r in parsed.rows] == [(3, "anhe", Decimal(1000))]
+
+
 def test_csv_row_numbers_are_excel_rows_when_a_cell_spans_lines(tmp_path: Path) -> None:
     """A quoted cell with a line break is one row in Excel: later row numbers must not shift."""
     path = tmp_path / "exposures.csv"
