@@ -1,7 +1,7 @@
 """Tagging throughput: documents per second with all heads, batched vs one document at a time, and peak
 memory, in the same run.
 
-    .venv/bin/python benchmarks/tag_benchmark.py --model nlp/models/riskwatch-zh-mini [--documents 2000]
+    .venv/bin/python benchmarks/tag_benchmark.py --model nlp/models/riskwatch-zh-mini [--documents 2000] [--precisions fp32,bf16,int8]
 
 Targets (issue 3), on the 2-core CPU: ≥ 150 documents/s for ~500-character documents with two targets
 each; ≥ 5× the one-at-a-time rate; peak memory ≤ 1.5 GB. Run it alone on the machine.
@@ -58,27 +58,44 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--single", type=int, default=200, help="documents for the one-at-a-time rate")
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--int8", action="store_true", help="dynamic int8 quantisation of the linear layers")
+    parser.add_argument(
+        "--precisions",
+        default="fp32",
+        help="comma-separated, measured one after the other in this process: fp32, bf16 (CPU autocast), "
+        "int8 (dynamic quantisation of the linear layers)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
-    tagger = Tagger.load(
-        args.model, load_watchlist(REPO / "configs" / "watchlist.yaml"), batch_size=args.batch
-    )
     docs = documents(args.documents)
-    tagger.tag(docs[:8])  # warm-up
-    single = rate(tagger, docs[: args.single], batch=1)
-    batched = rate(tagger, docs, batch=args.batch)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {
-        "documents": len(docs),
-        "batched_docs_per_s": round(batched, 1),
-        "single_docs_per_s": round(single, 1),
-        "speedup": round(batched / single, 2),
-        "peak_rss_mb": round(peak_mb),
-        "threads": torch.get_num_threads(),
-        "int8": args.int8,
-    }
-    print(json.dumps(result, indent=2))
+    results = []
+    for precision in args.precisions.split(","):
+        tagger = Tagger.load(
+            args.model,
+            load_watchlist(REPO / "configs" / "watchlist.yaml"),
+            batch_size=args.batch,
+            int8=precision == "int8",
+            bf16=precision == "bf16",
+        )
+        tagger.tag(docs[:8])  # warm-up
+        single = rate(tagger, docs[: args.single], batch=1)
+        batched = rate(tagger, docs, batch=args.batch)
+        results.append(
+            {
+                "precision": precision,
+                "documents": len(docs),
+                "batched_docs_per_s": round(batched, 1),
+                "single_docs_per_s": round(single, 1),
+                "speedup": round(batched / single, 2),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "threads": torch.get_num_threads(),
+            }
+        )
+        print(json.dumps(results[-1]), flush=True)
+    base = results[0]["batched_docs_per_s"]
+    for result in results[1:]:
+        print(
+            f"{result['precision']} / {results[0]['precision']} batched: {result['batched_docs_per_s'] / base:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -75,8 +75,10 @@ class Tagger:
         linker: EntityLinker | None = None,
         batch_size: int = 32,
         stride: int = 32,
+        bf16: bool = False,
     ) -> None:
         self.model = model.eval()
+        self.bf16 = bf16  # run the encoder under CPU bfloat16 autocast (fast on CPUs with AVX512-BF16/AMX)
         self.tokenizer = tokenizer
         self.linker = linker
         self.batch_size = batch_size
@@ -143,8 +145,10 @@ class Tagger:
                 for row, index in enumerate(chunk):
                     ids[row, : len(windows[index].input_ids)] = torch.tensor(windows[index].input_ids)
                 mask = (ids != self.tokenizer.pad_token_id).long()
-                states = self.model.encode(ids, mask)
-                out = self.model.heads(states)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                    states = self.model.encode(ids, mask)
+                    out = self.model.heads(states)
+                states, out = states.float(), {name: value.float() for name, value in out.items()}
                 sentiment = out["sentiment"].softmax(-1)
                 events = out["events"].sigmoid()
                 ner = out["ner"].argmax(-1)

@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--limit", type=int, help="cap each dev set (quick checks)")
     evaluate.add_argument("--int8", action="store_true", help="evaluate the int8-quantised model")
+    evaluate.add_argument("--bf16", action="store_true", help="evaluate with the encoder in bfloat16 (CPU)")
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
 
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
@@ -277,7 +278,9 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     model_dir = required_model(args, config, console)
     if model_dir is None:
         return EXIT_CONFIG
-    figures = {"model": evaluate_model(Tagger.load(model_dir, int8=args.int8), limit=args.limit)}
+    figures = {
+        "model": evaluate_model(Tagger.load(model_dir, int8=args.int8, bf16=args.bf16), limit=args.limit)
+    }
     if not args.no_baselines:
         from nlp.baselines import evaluate_baselines
 

@@ -1,0 +1,38 @@
+"""CI gate on the model shipped in nlp/models/: it loads, fits the size budget, and scores at or above the
+floors pinned in tests/model_floors.json on a small dev sample. Floors are raised with a better model and
+never lowered silently (the file says when and why they last changed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nlp.watchlist import load_watchlist
+from riskwatch.config import DEFAULT_MODEL
+
+FLOORS = json.loads((Path(__file__).parent / "model_floors.json").read_text(encoding="utf-8"))
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_shipped_model_fits_the_size_budget() -> None:
+    files = [p for p in DEFAULT_MODEL.iterdir() if p.is_file()]
+    names = {p.name for p in files}
+    assert {"model.safetensors", "riskwatch_model.json", "vocab.txt", "MODEL_CARD.md"} <= names
+    assert sum(p.stat().st_size for p in files) <= FLOORS["max_bytes"]
+
+
+@pytest.fixture(scope="module")
+def dev_figures(shared_data: Path) -> dict[str, float]:
+    from nlp.evaluate import evaluate_model
+    from nlp.tagger import Tagger
+
+    tagger = Tagger.load(DEFAULT_MODEL, load_watchlist(REPO / "configs" / "watchlist.yaml"))
+    return evaluate_model(tagger, limit=FLOORS["dev_limit"])
+
+
+@pytest.mark.parametrize("figure", sorted(FLOORS["floors"]))
+def test_shipped_model_scores_above_its_floor(dev_figures: dict[str, float], figure: str) -> None:
+    floor = FLOORS["floors"][figure]
+    assert dev_figures[figure] >= floor, f"{figure} = {dev_figures[figure]:.3f} fell below its floor {floor}"
