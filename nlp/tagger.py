@@ -22,7 +22,7 @@ from nlp.encoding import Encoded, build_tokenizer, encode_windows
 from nlp.event_rules import find_rule_events
 from nlp.linking import EntityLinker
 from nlp.model import EntityBatch, RiskModel
-from nlp.text import normalise
+from nlp.text import normalise, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
 ENTITY_NEGATIVE_THRESHOLD = 0.5
@@ -65,6 +65,36 @@ def _occurrences(normalised_text: str, name: str) -> list[tuple[int, int]]:
         found.append((start, start + len(needle)))
         start = normalised_text.find(needle, start + len(needle))
     return found
+
+
+# Words the NER head may tag as ORG that name no particular organisation.
+GENERIC_ORGANISATIONS = frozenset(
+    [
+        "公司",
+        "本公司",
+        "该公司",
+        "我公司",
+        "集团",
+        "银行",
+        "企业",
+        "机构",
+        "城市",
+        "政府",
+        "法院",
+        "监管部门",
+        "交易所",
+        "上市公司",
+        "券商",
+        "平台",
+    ]
+)
+
+
+def _names_an_organisation(name: str) -> bool:
+    """A span worth reporting as an organisation: two characters or more beyond a company suffix, and not a
+    generic word such as 公司."""
+    core = strip_company_suffix(name)
+    return len(core) >= 2 and name not in GENERIC_ORGANISATIONS and core not in GENERIC_ORGANISATIONS
 
 
 class Tagger:
@@ -218,7 +248,7 @@ class Tagger:
                 if kind != "ORG" or any(start < e and end > s for s, e in taken):
                     continue
                 name = prepared.text[start:end].strip()
-                if len(name) < 2 or "\n" in name:
+                if "\n" in name or not _names_an_organisation(name):
                     continue
                 entity = found.setdefault(name, DocumentEntity(name, "ORG", None))
                 if (start, end) not in entity.mentions:
