@@ -49,6 +49,7 @@ class TrainConfig:
         default_factory=lambda: {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 3.0}
     )
     limit: int | None = None  # examples per dataset, for smoke runs
+    init: Path | None = None  # continue from this model folder (its architecture wins over the size options)
     seed: int = 13
     device: str = "cuda" if torch.cuda.is_available() else "cpu"
     log_every: int = 100
@@ -254,7 +255,22 @@ def train(config: TrainConfig) -> RiskModel:
         max_length=config.max_length,
         version=time.strftime("%Y.%m.%d") + f"-h{config.hidden_size}l{config.num_layers}",
     )
-    model = RiskModel(model_config).to(config.device)
+    if config.init:
+        # Training goes on from a trained model (e.g. the shipped one): same architecture and labels, new
+        # version stamp. Its label maps must be today's, or the heads would mean something else.
+        model = RiskModel.load(config.init)
+        labels = ("vocab_size", "sentiment_labels", "ner_tags", "event_types")
+        differ = [n for n in labels if getattr(model.config, n) != getattr(model_config, n)]
+        if differ:
+            raise ValueError(
+                f"{config.init}: {', '.join(differ)} differ from this code's; train from scratch"
+            )
+        model.config.version = time.strftime("%Y.%m.%d") + (
+            f"-h{model.config.hidden_size}l{model.config.num_layers}-cont"
+        )
+        model = model.to(config.device)
+    else:
+        model = RiskModel(model_config).to(config.device)
     tasks, texts = training_examples(config.limit)
     started = time.monotonic()
     if config.pretrain_steps:

@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
     train.add_argument("--output", type=Path, required=True, help="model folder to write")
+    train.add_argument(
+        "--init", type=Path, metavar="DIR", help="continue training this model folder (its size wins)"
+    )
     train.add_argument("--pretrain-steps", type=int, default=3000)
     train.add_argument("--pretrain-batch", type=int, default=64)
     train.add_argument("--pretrain-lr", type=float, default=5e-4)
@@ -316,6 +319,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,
+        init=args.init,
     )
     train(config)
     console.print(f"model written to {args.output}")

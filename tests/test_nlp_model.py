@@ -262,3 +262,32 @@ def test_masked_lm_pretraining_learns(tokenizer: BertTokenizer, tmp_path: Path) 
     )
     curve = pretrain(model, load_corpus_lines(limit=16), tokenizer, config)
     assert curve[0] > 9.0 and curve[-1] < 5.0, curve
+
+
+def test_training_can_continue_from_a_trained_model(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from safetensors.torch import load_file
+
+    output = tmp_path / "continued"
+    train(TrainConfig(output=output, init=tiny_model_dir, pretrain_steps=0, steps=0, limit=20))
+    before, after = (
+        load_file(str(tiny_model_dir / "model.safetensors")),
+        load_file(str(output / "model.safetensors")),
+    )
+    assert before.keys() == after.keys() and all(before[k].equal(after[k]) for k in before)
+    written = json.loads((output / "riskwatch_model.json").read_text(encoding="utf-8"))
+    assert written["hidden_size"] == 48 and written["version"].endswith("-h48l1-cont")
+
+
+def test_continuing_refuses_a_model_with_other_labels(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny_model_dir, other)
+    config = json.loads((other / "riskwatch_model.json").read_text(encoding="utf-8"))
+    config["sentiment_labels"] = ["bad", "meh", "good"]
+    (other / "riskwatch_model.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ValueError, match="sentiment_labels differ"):
+        train(TrainConfig(output=tmp_path / "out", init=other, pretrain_steps=0, steps=0, limit=20))
