@@ -13,7 +13,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -269,6 +269,7 @@ def train(config: TrainConfig) -> RiskModel:
             f"-h{model.config.hidden_size}l{model.config.num_layers}-cont"
         )
         model = model.to(config.device)
+        config = replace(config, max_length=model.config.max_length)  # windows must fit its positions
     else:
         model = RiskModel(model_config).to(config.device)
     tasks, texts = training_examples(config.limit)

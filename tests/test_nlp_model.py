@@ -291,3 +291,17 @@ def test_continuing_refuses_a_model_with_other_labels(tiny_model_dir: Path, tmp_
     (other / "riskwatch_model.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ValueError, match="sentiment_labels differ"):
         train(TrainConfig(output=tmp_path / "out", init=other, pretrain_steps=0, steps=0, limit=20))
+
+
+def test_continued_training_reads_windows_of_the_models_own_length(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    import json
+
+    # 512 positions asked for (the CLI's default is 160), but the model has 64: its own length wins, or
+    # long texts would index past its position embeddings.
+    output = tmp_path / "continued"
+    train(
+        TrainConfig(output=output, init=tiny_model_dir, pretrain_steps=0, steps=3, limit=20, max_length=512)
+    )
+    assert json.loads((output / "riskwatch_model.json").read_text(encoding="utf-8"))["max_length"] == 64
