@@ -124,6 +124,11 @@ def load_rule(path: Path, watchlist: Sequence[WatchedEntity], channels: Mapping[
     return rule_class(options, resolve_entities(options.entities, watchlist, path))
 
 
+def rule_files(rules_dir: Path) -> list[Path]:
+    """The rule files of a folder, in the order they load: ``*.yaml`` and ``*.yml``, sorted."""
+    return sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]) if rules_dir.is_dir() else []
+
+
 def load_rules(
     rules_dir: Path,
     watchlist: Sequence[WatchedEntity],
@@ -138,7 +143,7 @@ def load_rules(
         return []
     rules: list[Rule] = []
     seen: dict[str, Path] = {}
-    for path in sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]):
+    for path in rule_files(rules_dir):
         rule = load_rule(path, watchlist, channels)
         if rule.name in seen:
             raise ConfigError(

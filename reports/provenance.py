@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from alerts.config import rule_files
 from nlp.model_files import CONFIG_FILE as MODEL_CARD  # the model's config: name and version
 
 
@@ -27,8 +28,7 @@ def sha256_file(path: Path) -> str:
 
 def rule_set_hash(rules_dir: Path | None) -> str:
     """``sha256:<hex> (N files)``, or a plain statement when there are no rule files."""
-    is_dir = rules_dir is not None and rules_dir.is_dir()
-    files = sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")]) if rules_dir and is_dir else []
+    files = rule_files(rules_dir) if rules_dir else []
     if not files:
         return f"no rule files in {rules_dir}" if rules_dir else "no rules directory"
     digest = hashlib.sha256()
