@@ -70,10 +70,14 @@ class Segmenter:
         string work only, no Python loop over the ~300 tokens of a document. ``keep_punctuation`` skips
         the blanking (a third of the time) for an index whose tokenizer drops punctuation itself."""
         tokens = self._jieba.cut_for_search(fold(text), True)
-        joined = " " + " ".join(tokens) + " "
-        if self._inner:
-            for word in self._inner.keys() & set(tokens):
+        joined = " ".join(tokens)
+        # isdisjoint walks the ~300 tokens (2 µs); ``keys() & set(tokens)`` would copy all ~16,000 inner
+        # words of a 10,000-name watchlist into a set for every document (15 µs, 7% of a put).
+        if not self._inner.keys().isdisjoint(tokens):
+            joined = f" {joined} "
+            for word in {token for token in tokens if token in self._inner}:
                 joined = joined.replace(f" {word} ", f" {word} {' '.join(self._inner[word])} ")
+            joined = joined[1:-1]
         return joined if keep_punctuation else _NON_WORD.sub(" ", joined)
 
     def index_tokens(self, text: str) -> list[str]:
