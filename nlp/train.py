@@ -30,6 +30,10 @@ from nlp.model_files import VOCAB_FILE
 logger = logging.getLogger(__name__)
 
 
+DEFAULT_TASK_WEIGHTS = {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 3.0}
+"""How often each fine-tuning task's batch is drawn, relative to the others."""
+
+
 @dataclass
 class TrainConfig:
     output: Path
@@ -45,14 +49,33 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 2e-4
     warmup_fraction: float = 0.06
-    task_weights: dict[str, float] = field(
-        default_factory=lambda: {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 3.0}
-    )
+    task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
     limit: int | None = None  # examples per dataset, for smoke runs
     init: Path | None = None  # continue from this model folder (its architecture wins over the size options)
     seed: int = 13
     device: str = "cuda" if torch.cuda.is_available() else "cpu"
     log_every: int = 100
+
+
+def parse_task_weights(text: str) -> dict[str, float]:
+    """``"ner=5,forum=3"`` → the default weights with those tasks changed; an unknown task or a weight that
+    is not a number ≥ 0 is a ValueError naming it."""
+    weights = dict(DEFAULT_TASK_WEIGHTS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in weights:
+            raise ValueError(f"{item!r}: expected TASK=WEIGHT with TASK one of {', '.join(weights)}")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"{name}: weight {value.strip()!r} is not a number") from None
+        if not weight >= 0:
+            raise ValueError(f"{name}: weight must be 0 or more, got {value.strip()}")
+        weights[name] = weight
+    if not any(weights.values()):
+        raise ValueError("every task weight is 0: nothing to train")
+    return weights
 
 
 class MaskedLmHead(nn.Module):

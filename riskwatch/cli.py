@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-length", type=int, default=160)
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--limit", type=int, help="examples per dataset (smoke runs)")
+    train.add_argument(
+        "--task-weights",
+        type=_task_weights,
+        metavar="TASK=W,...",
+        help="how often each task is drawn; changes the defaults entity_negative=3,events=3,forum=2,ner=3",
+    )
 
     for module in COMMAND_MODULES:
         import_module(module).add_commands(commands)
@@ -301,6 +307,15 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     return EXIT_OK
 
 
+def _task_weights(text: str) -> dict[str, float]:
+    from nlp.train import parse_task_weights
+
+    try:
+        return parse_task_weights(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def cmd_train(args: argparse.Namespace, console: Console) -> int:
     import logging
 
@@ -321,6 +336,8 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         limit=args.limit,
         init=args.init,
     )
+    if args.task_weights:
+        config.task_weights = args.task_weights
     train(config)
     console.print(f"model written to {args.output}")
     return EXIT_OK

@@ -305,3 +305,25 @@ def test_continued_training_reads_windows_of_the_models_own_length(
         TrainConfig(output=output, init=tiny_model_dir, pretrain_steps=0, steps=3, limit=20, max_length=512)
     )
     assert json.loads((output / "riskwatch_model.json").read_text(encoding="utf-8"))["max_length"] == 64
+
+
+def test_task_weights_parse_and_name_the_bad_part():
+    from nlp.train import DEFAULT_TASK_WEIGHTS, parse_task_weights
+
+    weights = parse_task_weights("ner=5, forum=3.5")
+    assert weights == {**DEFAULT_TASK_WEIGHTS, "ner": 5.0, "forum": 3.5}
+    assert parse_task_weights("") == DEFAULT_TASK_WEIGHTS
+    for text, named in [("nre=2", "nre"), ("ner=x", "ner"), ("ner=-1", "ner"), ("ner", "ner")]:
+        with pytest.raises(ValueError, match=named):
+            parse_task_weights(text)
+    with pytest.raises(ValueError, match="nothing to train"):
+        parse_task_weights("entity_negative=0,events=0,forum=0,ner=0")
+
+
+def test_train_cli_rejects_an_unknown_task_weight(capsys):
+    from riskwatch.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--output", "x", "--task-weights", "sentiment=2"])
+    assert exit_info.value.code == 2
+    assert "sentiment=2" in capsys.readouterr().err
