@@ -21,6 +21,25 @@ from alerts.errors import DeliveryError
 from crawlers.configfile import StrictModel
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Query parameters that carry a credential (DingTalk's access_token, WeCom's key, signatures, passwords),
+# and path prefixes whose next segment is one (Feishu/Lark custom-bot hooks): such a URL is a secret.
+SECRET_PARAMS = frozenset(
+    {"access_token", "token", "key", "apikey", "api_key", "secret", "sign", "signature", "password", "passwd"}
+)
+SECRET_PATHS = ("/open-apis/bot/v2/hook/",)
+
+
+def url_secret(url: str) -> str | None:
+    """What in ``url`` is a credential (``"query parameter 'key'"``, ``"password"``, …), or None."""
+    parsed = httpx.URL(url)
+    if parsed.password:
+        return "password"
+    for name in parsed.params:
+        if name.lower() in SECRET_PARAMS:
+            return f"query parameter {name!r}"
+    if any(prefix in parsed.path and parsed.path.split(prefix, 1)[1] for prefix in SECRET_PATHS):
+        return "robot token in the path"
+    return None
 
 
 class RateLimit(StrictModel):
@@ -37,7 +56,9 @@ class ChannelOptions(StrictModel):
 
 
 class UrlChannelOptions(ChannelOptions):
-    """Channels posting to a URL given inline (``url``) or, when it holds a token, by ``url_env``."""
+    """Channels posting to a URL given inline (``url``) or by an environment variable (``url_env``). A URL
+    that carries a credential (a robot's access_token or key, a password) must come by ``url_env``:
+    secrets never sit in config files."""
 
     url: str | None = None
     url_env: str | None = Field(default=None, pattern=ENV_NAME)
@@ -48,6 +69,11 @@ class UrlChannelOptions(ChannelOptions):
             raise ValueError("give exactly one of url or url_env (url_env names an environment variable)")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
+        if self.url is not None and (secret := url_secret(self.url)):
+            raise ValueError(
+                f"url carries a credential ({secret}): put the whole URL in an environment variable"
+                " and name that variable in url_env"
+            )
         return self
 
 

@@ -223,7 +223,7 @@ class Receiver(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/robot/send?access_token=t0ken"
+        return f"http://127.0.0.1:{self.server_address[1]}/robot/send"
 
     def run(self) -> Receiver:
         self._thread = threading.Thread(
@@ -258,7 +258,12 @@ class Robots:
         self.live.pop(name).halt()
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[name]}/robot/send?access_token=t0ken"
+        """The receiver's URL with no credential in it, so it may stand inline in a config."""
+        return f"http://127.0.0.1:{self.ports[name]}/robot/send"
+
+    def token_url(self, name: str) -> str:
+        """The URL as a real robot's looks (its token in the query): config takes it only by url_env."""
+        return f"{self.url(name)}?access_token=t0ken"
 
     def close(self) -> None:
         for receiver in self.live.values():

@@ -118,6 +118,26 @@ def test_duplicate_rule_names(tmp_path: Path) -> None:
             "give exactly one of url or url_env",
         ),
         ({"type": "webhook", "url": "ftp://a"}, "channels.x", "url must start with http:// or https://"),
+        (
+            {"type": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=0123abcd"},
+            "channels.x",
+            "url carries a credential (query parameter 'access_token'): put the whole URL in an environment",
+        ),
+        (
+            {"type": "wecom", "url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?KEY=693a91f6"},
+            "channels.x",
+            "query parameter 'KEY'",
+        ),
+        (
+            {"type": "feishu", "url": "https://open.feishu.cn/open-apis/bot/v2/hook/2d8e-44f1"},
+            "channels.x",
+            "robot token in the path",
+        ),
+        (
+            {"type": "webhook", "url": "https://ops:hunter2@hooks.bank.example/alerts"},
+            "channels.x",
+            "(password)",
+        ),
         ({"type": "dingtalk", "url_env": "lower-case-not-ok"}, "channels.x.url_env", "should match pattern"),
         ({"type": "dingtalk", "url_env": "A", "secret": "SEC123"}, "channels.x.secret", "unknown key"),
         (

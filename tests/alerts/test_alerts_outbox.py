@@ -124,7 +124,7 @@ def test_dingtalk_errcode_rejection_is_a_failed_delivery_and_is_retried(
     tmp_path: Path, store: SqliteStore, robots: Robots, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     receiver = robots.start("ding", Robot(kind="dingtalk", secret="SECabc123", script=["reject"]))
-    monkeypatch.setenv("TEST_DING_URL", robots.url("ding"))
+    monkeypatch.setenv("TEST_DING_URL", robots.token_url("ding"))
     monkeypatch.setenv("TEST_DING_SECRET", "SECabc123")
     channels = {"ding": {"type": "dingtalk", "url_env": "TEST_DING_URL", "secret_env": "TEST_DING_SECRET"}}
     config = write_alerting(tmp_path, [{**RULE, "channels": ["ding"]}], channels)
@@ -167,7 +167,7 @@ def test_a_missing_environment_variable_fails_the_delivery_not_the_run(
     _, delivery = check(store, config, at=AT, now=AT)
     assert delivery.sent == 1  # the file channel is not held up
     assert delivery.failed == [("wecom", 1, "environment variable TEST_WECOM_URL is not set")]
-    monkeypatch.setenv("TEST_WECOM_URL", robots.url("wecom"))
+    monkeypatch.setenv("TEST_WECOM_URL", robots.token_url("wecom"))
     _, delivery = check(store, config, at=AT, now=AT + hours(1))
     assert delivery.sent == 1 and len(receiver.requests) == 1
     assert receiver.requests[0].body["msgtype"] == "markdown"
