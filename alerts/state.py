@@ -159,9 +159,12 @@ class AlertState:
 
     def last_opened(self, rule: str) -> dict[str, tuple[int, datetime]]:
         """Per entity: the id and opening time of the rule's latest alert (for realert suppression)."""
-        # SQLite takes the bare column `id` from the row holding MAX(opened_at).
+        # The latest row per entity, ties on opened_at going to the later id (portable SQL, no reliance on
+        # SQLite's bare-column-with-MAX rule).
         rows = self.connection.execute(
-            "SELECT entity_id, id, MAX(opened_at) AS opened_at FROM alerts WHERE rule = ? GROUP BY entity_id",
+            "SELECT entity_id, id, opened_at FROM (SELECT entity_id, id, opened_at, ROW_NUMBER() OVER"
+            " (PARTITION BY entity_id ORDER BY opened_at DESC, id DESC) AS latest FROM alerts WHERE rule = ?)"
+            " WHERE latest = 1",
             (rule,),
         )
         return {row["entity_id"]: (row["id"], from_db(row["opened_at"])) for row in rows}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alerts.config import AlertingConfig
 from alerts.engine import check
-from alerts.state import AlertState
+from alerts.state import AlertState, NewAlert
 from indexer.sqlite import SqliteStore
 from tests.alerts.support import AT, doc, hours, write_alerting
 
@@ -157,3 +158,26 @@ def test_headlines_quote_each_story_once_latest_first(tmp_path: Path, store: Sql
     check(store, config, at=AT, now=AT)
     (message,) = delivered(tmp_path)
     assert [h["title"] for h in message["notices"][0]["headlines"]] == ["展期公告转载", "评级下调"]
+
+
+def test_last_opened_is_the_latest_alert_per_entity_ties_to_the_later_id(tmp_path: Path) -> None:
+
+    def new(entity: str, window_start: datetime) -> NewAlert:
+        return NewAlert(
+            rule="neg", rule_type="threshold", entity_id=entity, entity_name=entity, severity="high",
+            window_start=window_start, window_end=window_start, figure=5, threshold=5, baseline=None,
+            summary="", channels=[],
+        )  # fmt: skip
+
+    base = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    with AlertState(tmp_path / "alerts.db") as state, state.transaction():
+        first = state.insert(new("cmb", base), base)
+        latest = state.insert(new("cmb", base + timedelta(hours=1)), base + timedelta(hours=2))
+        older = state.insert(new("cmb", base + timedelta(hours=3)), base + timedelta(minutes=30))
+        tie_a = state.insert(new("pingan", base), base)
+        tie_b = state.insert(new("pingan", base + timedelta(hours=1)), base)
+        state.insert(NewAlert(**{**new("cmb", base).__dict__, "rule": "other"}), base + timedelta(days=1))
+    with AlertState(tmp_path / "alerts.db") as state:
+        opened = state.last_opened("neg")
+    assert None not in (first, latest, older, tie_a, tie_b)
+    assert opened == {"cmb": (latest, base + timedelta(hours=2)), "pingan": (tie_b, base)}
