@@ -268,6 +268,8 @@ def train(config: TrainConfig) -> RiskModel:
     """Pretrain, fine-tune and save to ``config.output`` (weights, config and vocab)."""
     torch.manual_seed(config.seed)
     vocab_path = data.data_file("vocab/vocab.txt")
+    if config.init and (config.init / VOCAB_FILE).is_file():
+        vocab_path = config.init / VOCAB_FILE  # a model goes on with its own (perhaps pruned) vocabulary
     tokenizer = build_tokenizer(vocab_path)
     model_config = RiskModelConfig(
         vocab_size=len(tokenizer),

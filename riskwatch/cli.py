@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often each task is drawn; changes the defaults entity_negative=3,events=3,forum=2,ner=3",
     )
 
+    prune = commands.add_parser(
+        "prune-vocab", help="cut a model's vocabulary to the tokens its training texts contain"
+    )
+    prune.add_argument("--model", type=Path, required=True, help="model folder to read")
+    prune.add_argument("--output", type=Path, required=True, help="model folder to write")
+    prune.add_argument("--min-count", type=int, default=1, help="keep tokens seen this often (default 1)")
+
     for module in COMMAND_MODULES:
         import_module(module).add_commands(commands)
 
@@ -343,6 +350,14 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_prune_vocab(args: argparse.Namespace, console: Console) -> int:
+    from nlp.vocab_prune import prune_folder, training_texts
+
+    figures = prune_folder(args.model, args.output, training_texts(), args.min_count)
+    console.print(f"{args.output}: vocabulary {figures['tokens_before']} → {figures['tokens_after']} tokens")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, soft_wrap=True)  # messages stay one line each, for grep and log shippers
@@ -366,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_evaluate(args, config, console)
         if args.command == "train":
             return cmd_train(args, console)
+        if args.command == "prune-vocab":
+            return cmd_prune_vocab(args, console)
     except CrawlerError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         return EXIT_CONFIG

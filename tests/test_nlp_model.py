@@ -327,3 +327,51 @@ def test_train_cli_rejects_an_unknown_task_weight(capsys):
         main(["train", "--output", "x", "--task-weights", "sentiment=2"])
     assert exit_info.value.code == 2
     assert "sentiment=2" in capsys.readouterr().err
+
+
+def test_pruned_vocabulary_keeps_every_prediction_on_seen_text(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from nlp.vocab_prune import SPECIAL_TOKENS, prune_folder, read_vocab
+
+    texts = ["鸿远地产未能按期兑付债券利息，招商银行称风险可控。", "明川科技收到立案告知书 CMB 600036"]
+    pruned_dir = tmp_path / "pruned"
+    figures = prune_folder(tiny_model_dir, pruned_dir, texts)
+    vocab = read_vocab(pruned_dir / "vocab.txt")
+    assert figures["tokens_before"] == 21128 and figures["tokens_after"] == len(vocab) < 80
+    assert set(SPECIAL_TOKENS) <= set(vocab) and "鸿" in vocab and "鲸" not in vocab
+    assert RiskModel.load(pruned_dir).config.vocab_size == len(vocab)
+    assert (pruned_dir / "model.safetensors").stat().st_size < (
+        tiny_model_dir / "model.safetensors"
+    ).stat().st_size
+
+    full, small = Tagger.load(tiny_model_dir, WATCHLIST), Tagger.load(pruned_dir, WATCHLIST)
+    seen = [{"id": "a", "title": texts[1], "content": texts[0], "targets": ["鸿远地产"]}]
+    assert _tags(full.tag(seen)) == _tags(small.tag(seen))
+    # A character no training text had reads as [UNK] now, and the tagger still answers.
+    assert small.tokenizer.tokenize("鲸") == ["[UNK]"]
+    assert small.tag([{"id": "b", "title": "", "content": "鲸鱼集团债务违约"}])[0]["sentiment"]["label"]
+
+
+def _tags(records: list[dict]) -> list:
+    def rounded(value):
+        if isinstance(value, float):
+            return round(value, 4)
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items() if k != "model"}
+        if isinstance(value, list):
+            return [rounded(v) for v in value]
+        return value
+
+    return rounded(records)
+
+
+def test_training_goes_on_from_a_pruned_folder_with_its_vocabulary(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from nlp.vocab_prune import prune_folder
+
+    pruned_dir = tmp_path / "pruned"
+    prune_folder(tiny_model_dir, pruned_dir, ["鸿远地产未能按期兑付债券利息"])
+    output = tmp_path / "more"
+    train(TrainConfig(output=output, init=pruned_dir, pretrain_steps=0, steps=2, limit=20))
+    assert (output / "vocab.txt").read_text("utf-8") == (pruned_dir / "vocab.txt").read_text("utf-8")
+    assert RiskModel.load(output).config.vocab_size == RiskModel.load(pruned_dir).config.vocab_size
