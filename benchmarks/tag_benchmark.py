@@ -62,7 +62,8 @@ def main() -> None:
         "--precisions",
         default="fp32",
         help="comma-separated, measured one after the other in this process: fp32, bf16 (CPU autocast), "
-        "int8 (dynamic quantisation of the linear layers)",
+        "int8 (dynamic quantisation of the linear layers), onnx (ONNX Runtime), onnx-int8 (ONNX Runtime, "
+        "int8 weights)",
     )
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -73,7 +74,8 @@ def main() -> None:
             args.model,
             load_watchlist(REPO / "configs" / "watchlist.yaml"),
             batch_size=args.batch,
-            int8=precision == "int8",
+            int8=precision in ("int8", "onnx-int8"),
+            onnx=precision.startswith("onnx"),
             bf16=precision == "bf16",
         )
         tagger.tag(docs[:8])  # warm-up

@@ -10,7 +10,7 @@ Long documents are read whole, in overlapping windows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,14 @@ class Tagger:
         batch_size: int = 32,
         stride: int = 32,
         bf16: bool = False,
+        encoder: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, torch.Tensor]]]
+        | None = None,
     ) -> None:
+        """``encoder``: what computes encoder states and document/token heads for a batch of ids and masks
+        (default: ``model.encode`` then ``model.heads``; :class:`nlp.onnx_encoder.OnnxEncoder` runs them in
+        ONNX Runtime). The entity heads always run on ``model``."""
         self.model = model.eval()
+        self.encoder = encoder
         self.bf16 = bf16  # run the encoder under CPU bfloat16 autocast (fast on CPUs with AVX512-BF16/AMX)
         self.tokenizer = tokenizer
         self.linker = linker
@@ -117,13 +123,24 @@ class Tagger:
 
     @classmethod
     def load(
-        cls, folder: Path, watchlist: Iterable[WatchedEntity] = (), int8: bool = False, **options: Any
+        cls,
+        folder: Path,
+        watchlist: Iterable[WatchedEntity] = (),
+        int8: bool = False,
+        onnx: bool = False,
+        **options: Any,
     ) -> Tagger:
-        """Load a model folder; ``int8`` quantises its linear layers (dynamic int8, CPU) for speed."""
+        """Load a model folder. ``onnx``: run the encoder in ONNX Runtime (exported at load, a few seconds);
+        ``int8``: quantise the weights to int8 (ONNX Runtime's dynamic quantisation with ``onnx``, else
+        PyTorch's on the linear layers), for speed."""
         entities = list(watchlist)
         linker = EntityLinker(entities) if entities else None
         model = RiskModel.load(folder)
-        if int8:
+        if onnx:
+            from nlp.onnx_encoder import OnnxEncoder
+
+            options["encoder"] = OnnxEncoder(model, int8=int8)
+        elif int8:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return cls(model, build_tokenizer(folder / "vocab.txt"), linker, **options)
 
@@ -175,9 +192,12 @@ class Tagger:
                 for row, index in enumerate(chunk):
                     ids[row, : len(windows[index].input_ids)] = torch.tensor(windows[index].input_ids)
                 mask = (ids != self.tokenizer.pad_token_id).long()
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-                    states = self.model.encode(ids, mask)
-                    out = self.model.heads(states)
+                if self.encoder is not None:
+                    states, out = self.encoder(ids, mask)
+                else:
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+                        states = self.model.encode(ids, mask)
+                        out = self.model.heads(states)
                 states, out = states.float(), {name: value.float() for name, value in out.items()}
                 sentiment = out["sentiment"].softmax(-1)
                 events = out["events"].sigmoid()

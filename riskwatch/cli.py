@@ -17,7 +17,7 @@ from crawlers.errors import ConfigError, CrawlerError
 from indexer.errors import IndexerError
 from riskwatch import __version__
 from riskwatch.cli_args import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, absolute_time
-from riskwatch.config import CONFIG_ENV, AppConfig, load_config
+from riskwatch.config import CONFIG_ENV, INFERENCE, AppConfig, load_config
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--output", required=True, help="JSON Lines file, or - for standard output")
     tag.add_argument("--model", type=Path, help="model folder (default: the config's model)")
     tag.add_argument("--batch-size", type=int, default=64)
+    tag.add_argument("--inference", choices=INFERENCE, help="how the model runs (default: the config's)")
 
     evaluate = commands.add_parser(
         "evaluate", help="the model's dev figures beside the baselines and targets"
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="cap each dev set (quick checks)")
     evaluate.add_argument("--int8", action="store_true", help="evaluate the int8-quantised model")
     evaluate.add_argument("--bf16", action="store_true", help="evaluate with the encoder in bfloat16 (CPU)")
+    evaluate.add_argument("--onnx", action="store_true", help="evaluate with the encoder in ONNX Runtime")
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
 
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
@@ -153,10 +155,9 @@ def tagging(config: AppConfig, console: Console):
     if not has_model(config.model_dir):
         console.print(f"[yellow]no trained model in {config.model_dir}: documents are written untagged[/]")
         return None
-    from nlp.tagger import Tagger
     from nlp.tagging_sink import TaggingSink
 
-    tagger = Tagger.load(config.model_dir, config.watchlist)
+    tagger = config.load_tagger()
     return lambda sink: TaggingSink(sink, tagger)
 
 
@@ -264,13 +265,12 @@ def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> i
 
 
 def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
-    from nlp.tagger import Tagger
     from nlp.tagging_io import tag_stream
 
     model_dir = required_model(args, config, console)
     if model_dir is None:
         return EXIT_CONFIG
-    tagger = Tagger.load(model_dir, config.watchlist)
+    tagger = config.load_tagger(model_dir, args.inference)
     source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")  # noqa: SIM115
     sink = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
@@ -295,7 +295,9 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     if model_dir is None:
         return EXIT_CONFIG
     figures = {
-        "model": evaluate_model(Tagger.load(model_dir, int8=args.int8, bf16=args.bf16), limit=args.limit)
+        "model": evaluate_model(
+            Tagger.load(model_dir, int8=args.int8, onnx=args.onnx, bf16=args.bf16), limit=args.limit
+        )
     }
     if not args.no_baselines:
         from nlp.baselines import evaluate_baselines

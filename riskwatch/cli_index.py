@@ -78,9 +78,7 @@ def open_sink(config: AppConfig, console: Console, tag: bool = True, batch_size:
 
     tagger = None
     if tag and has_model(config.model_dir):
-        from nlp.tagger import Tagger
-
-        tagger = Tagger.load(config.model_dir, config.watchlist)
+        tagger = config.load_tagger()
     elif tag:
         console.print(
             f"[yellow]no trained model in {config.model_dir}: documents not yet tagged are stored untagged[/]"

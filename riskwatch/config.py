@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alerts.options import AlertOptions
 from crawlers.configfile import ConfigPath, StrictModel, load
@@ -21,6 +21,7 @@ from riskwatch.service_config import ScheduleOptions
 
 DEFAULT_CONFIG = Path("configs/riskwatch.yaml")
 CONFIG_ENV = "RISKWATCH_CONFIG"
+INFERENCE = ("torch", "torch-int8", "onnx", "onnx-int8")
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "nlp" / "models" / "riskwatch-zh-mini"
 
 
@@ -29,6 +30,9 @@ class MainConfig(StrictModel):
     watchlist: ConfigPath | None = None
     state_dir: ConfigPath = Path("../data/state")
     model: ConfigPath | None = None  # a trained model folder; default: the model shipped in nlp/models/
+    # How the model runs: torch (PyTorch fp32), torch-int8, onnx (ONNX Runtime, same outputs as torch to
+    # ~1e-6), onnx-int8 (fastest on CPU; figures within 0.5 point, see the model card).
+    inference: Literal["torch", "torch-int8", "onnx", "onnx-int8"] = "torch"
     crawl: CrawlOptions = CrawlOptions()
     store: StoreConfig = SqliteStoreConfig()  # where documents are indexed (indexer/config.py)
     rules: ConfigPath = Path("rules")  # alert rules, one YAML file each (alerts/config.py)
@@ -52,6 +56,18 @@ class AppConfig:
     @property
     def model_dir(self) -> Path:
         return self.main.model or DEFAULT_MODEL
+
+    def load_tagger(self, model_dir: Path | None = None, inference: str | None = None) -> Any:
+        """The :class:`nlp.tagger.Tagger` for this config's model, watchlist and ``inference`` setting."""
+        from nlp.tagger import Tagger
+
+        how = inference or self.main.inference
+        return Tagger.load(
+            model_dir or self.model_dir,
+            self.watchlist,
+            int8=how.endswith("int8"),
+            onnx=how.startswith("onnx"),
+        )
 
     def search_queries(self) -> list[str]:
         """Every watched name and alias, for sources that search per entity."""

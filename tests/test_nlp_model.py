@@ -375,3 +375,58 @@ def test_training_goes_on_from_a_pruned_folder_with_its_vocabulary(
     train(TrainConfig(output=output, init=pruned_dir, pretrain_steps=0, steps=2, limit=20))
     assert (output / "vocab.txt").read_text("utf-8") == (pruned_dir / "vocab.txt").read_text("utf-8")
     assert RiskModel.load(output).config.vocab_size == RiskModel.load(pruned_dir).config.vocab_size
+
+
+def test_onnx_encoder_matches_pytorch_on_padded_batches(tiny_model_dir: Path) -> None:
+    from nlp.onnx_encoder import OnnxEncoder
+
+    model = RiskModel.load(tiny_model_dir)
+    ids = torch.randint(200, 8000, (3, 40), generator=torch.Generator().manual_seed(1))
+    mask = torch.ones_like(ids)
+    ids[2, 25:], mask[2, 25:] = 0, 0  # a padded row: the exported graph must honour the mask
+    with torch.inference_mode():
+        hidden = model.encode(ids, mask)
+        heads = model.heads(hidden)
+    onnx_hidden, onnx_heads = OnnxEncoder(model)(ids, mask)
+    assert torch.allclose(onnx_hidden, hidden, atol=1e-4)
+    assert all(torch.allclose(onnx_heads[name], heads[name], atol=1e-4) for name in heads)
+    # Exporting leaves the PyTorch model as it was (eval mode, its own attention).
+    with torch.inference_mode():
+        assert torch.equal(model.encode(ids, mask), hidden)
+    int8_hidden, _ = OnnxEncoder(model, int8=True)(ids, mask)
+    assert not torch.equal(int8_hidden, hidden) and torch.allclose(int8_hidden, hidden, atol=0.2)
+
+
+def test_onnx_tagger_tags_as_the_pytorch_one(tiny_model_dir: Path, tagger: Tagger) -> None:
+    records = [
+        {"id": "a", "title": "明川科技收到立案告知书", "content": "鸿远地产未能按期兑付债券利息。" * 30},
+        {"id": "b", "title": "", "content": "星海新能源中标光伏项目", "targets": ["星海新能源"]},
+    ]
+    onnx_tagger = Tagger.load(tiny_model_dir, WATCHLIST, onnx=True, batch_size=4)
+    assert onnx_tagger.encoder is not None
+    assert _tags(onnx_tagger.tag(records)) == _tags(tagger.tag(records))
+
+
+def test_inference_setting_is_checked_and_reaches_the_tag_command(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from crawlers.errors import ConfigError
+    from riskwatch.config import load_config
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("inference: tensorrt\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert caught.value.key == "inference" and "onnx-int8" in str(caught.value)
+
+    source, output = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        json.dumps({"id": "a", "content": "明川科技被立案调查"}, ensure_ascii=False) + "\n", "utf-8"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "riskwatch", "--config", str(REPO / "configs" / "riskwatch.yaml"), "tag",
+         "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir), "--inference", "onnx-int8"],
+        capture_output=True, text=True, env=crawl_env(), timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(output.read_text("utf-8"))["sentiment"]["label"] in ("negative", "neutral", "positive")
