@@ -14,7 +14,6 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -102,7 +101,6 @@ class OnnxEncoder:
                     logging.disable(logging.NOTSET)
                 path = quantised
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        self.int8 = int8
 
     def __call__(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor
@@ -110,8 +108,8 @@ class OnnxEncoder:
         hidden, sentiment, ner, events = self.session.run(
             list(OUTPUTS),
             {
-                "input_ids": input_ids.numpy().astype(np.int64),
-                "attention_mask": attention_mask.numpy().astype(np.int64),
+                "input_ids": input_ids.numpy(),  # int64, as the graph was traced with
+                "attention_mask": attention_mask.numpy(),
             },
         )
         heads = {"sentiment": sentiment, "ner": ner, "events": events}

@@ -243,8 +243,8 @@ def fine_tune(
     return curve
 
 
-def training_examples(limit: int | None = None) -> tuple[dict[str, list[Example]], list[str]]:
-    """Examples per task from the shared training splits, and the texts for MLM pretraining."""
+def training_examples(limit: int | None = None) -> dict[str, list[Example]]:
+    """Examples per task from the shared training splits."""
     entity_train, _ = data.load_entity_negative()
     event_train, _ = data.load_event_texts()
     forum_train, _ = data.load_forum_sentiment()
@@ -259,9 +259,18 @@ def training_examples(limit: int | None = None) -> tuple[dict[str, list[Example]
         "forum": [from_forum(x) for x in head(forum_train)],
         "ner": [from_ner(x) for x in head(ner_train)],
     }
-    corpus = data.load_corpus_lines(limit=limit)
-    texts = corpus + [example.text for examples in tasks.values() for example in examples]
-    return tasks, [t for t in texts if t.strip()]
+    return tasks
+
+
+def example_texts(tasks: dict[str, list[Example]]) -> list[str]:
+    """The text of every example of every task."""
+    return [example.text for examples in tasks.values() for example in examples]
+
+
+def pretraining_texts(tasks: dict[str, list[Example]], limit: int | None = None) -> list[str]:
+    """The texts for MLM pretraining: the shared corpus plus every training text."""
+    texts = data.load_corpus_lines(limit=limit) + example_texts(tasks)
+    return [t for t in texts if t.strip()]
 
 
 def train(config: TrainConfig) -> RiskModel:
@@ -297,10 +306,10 @@ def train(config: TrainConfig) -> RiskModel:
         config = replace(config, max_length=model.config.max_length)  # windows must fit its positions
     else:
         model = RiskModel(model_config).to(config.device)
-    tasks, texts = training_examples(config.limit)
+    tasks = training_examples(config.limit)
     started = time.monotonic()
     if config.pretrain_steps:
-        pretrain(model, texts, tokenizer, config)
+        pretrain(model, pretraining_texts(tasks, config.limit), tokenizer, config)
     logger.info("pretraining took %.0f s", time.monotonic() - started)
     fine_tune(model, tasks, tokenizer, config)
     model.to("cpu")

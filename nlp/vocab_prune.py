@@ -21,18 +21,14 @@ from pathlib import Path
 
 import torch
 
-from nlp.encoding import build_tokenizer
+from nlp.encoding import build_tokenizer, load_vocab
 from nlp.model import RiskModel
-from nlp.model_files import CONFIG_FILE, VOCAB_FILE
+from nlp.model_files import VOCAB_FILE
 from nlp.text import normalise
+from nlp.train import example_texts, training_examples
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 EMBEDDING_KEY = "encoder.embeddings.word_embeddings.weight"
-
-
-def read_vocab(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as handle:
-        return [line.rstrip("\n") for line in handle]
 
 
 def token_counts(texts: Iterable[str], vocab_path: Path) -> Counter[int]:
@@ -67,7 +63,7 @@ def prune_model(model: RiskModel, keep: list[int]) -> RiskModel:
 def prune_folder(source: Path, output: Path, texts: Iterable[str], min_count: int = 1) -> dict[str, int]:
     """Write ``source``'s model to ``output`` with the vocabulary cut to the tokens seen in ``texts``.
     Other files of the folder (the model card) are copied as they are. Returns the sizes before and after."""
-    vocab = read_vocab(source / VOCAB_FILE)
+    vocab = list(load_vocab(source / VOCAB_FILE))  # tokens in id order
     model = RiskModel.load(source)
     if model.config.vocab_size != len(vocab):
         raise ValueError(
@@ -77,7 +73,7 @@ def prune_folder(source: Path, output: Path, texts: Iterable[str], min_count: in
     pruned = prune_model(model, keep)
     output.mkdir(parents=True, exist_ok=True)
     for extra in source.iterdir():
-        if extra.is_file() and extra.name not in (VOCAB_FILE, CONFIG_FILE) and extra.suffix == ".md":
+        if extra.is_file() and extra.suffix == ".md":
             shutil.copyfile(extra, output / extra.name)
     pruned.save(output)
     (output / VOCAB_FILE).write_text("".join(vocab[i] + "\n" for i in keep), "utf-8")
@@ -86,7 +82,4 @@ def prune_folder(source: Path, output: Path, texts: Iterable[str], min_count: in
 
 def training_texts() -> list[str]:
     """The fine-tuning texts of every task (the shared training splits)."""
-    from nlp.train import training_examples
-
-    tasks, _ = training_examples()
-    return [example.text for examples in tasks.values() for example in examples]
+    return example_texts(training_examples())

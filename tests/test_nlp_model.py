@@ -330,12 +330,13 @@ def test_train_cli_rejects_an_unknown_task_weight(capsys):
 
 
 def test_pruned_vocabulary_keeps_every_prediction_on_seen_text(tiny_model_dir: Path, tmp_path: Path) -> None:
-    from nlp.vocab_prune import SPECIAL_TOKENS, prune_folder, read_vocab
+    from nlp.encoding import load_vocab
+    from nlp.vocab_prune import SPECIAL_TOKENS, prune_folder
 
     texts = ["鸿远地产未能按期兑付债券利息，招商银行称风险可控。", "明川科技收到立案告知书 CMB 600036"]
     pruned_dir = tmp_path / "pruned"
     figures = prune_folder(tiny_model_dir, pruned_dir, texts)
-    vocab = read_vocab(pruned_dir / "vocab.txt")
+    vocab = list(load_vocab(pruned_dir / "vocab.txt"))
     assert figures["tokens_before"] == 21128 and figures["tokens_after"] == len(vocab) < 80
     assert set(SPECIAL_TOKENS) <= set(vocab) and "鸿" in vocab and "鲸" not in vocab
     assert RiskModel.load(pruned_dir).config.vocab_size == len(vocab)

@@ -72,22 +72,7 @@ def test_email_has_text_and_html_parts_and_a_chinese_subject(
 
 def test_email_subject_is_rfc2047_encoded(tmp_path: Path) -> None:
     options = EmailOptions.model_validate({"type": "email", "host": "x", "from": "a@b.c", "to": ["d@e.f"]})
-    payload = {
-        "kind": "alert",
-        "entity_name": "鸿远",
-        "entity_id": "h",
-        "rule_label": "阈值",
-        "rule": "r",
-        "severity": "low",
-        "window_start": AT.isoformat(),
-        "window_end": AT.isoformat(),
-        "window": "1天",
-        "summary": "s",
-        "events": {},
-        "headlines": [],
-        "alert_id": 1,
-        "at": AT.isoformat(),
-    }
+    payload = _minimal()
     raw = EmailNotifier("mail", options).build(render([payload])).as_bytes()
     subject_line = next(line for line in raw.split(b"\n") if line.startswith(b"Subject:"))
     assert b"=?utf-8?" in subject_line.lower()
@@ -303,23 +288,11 @@ def test_markdown_links_cannot_be_broken_or_point_off_the_web() -> None:
     ``javascript:`` URL is no link at all (the title stays, as text)."""
     headline = {"source": "s", "published_at": AT.isoformat(), "evidence": [], "events": []}
     payload = {
-        "kind": "alert",
-        "entity_name": "鸿远",
-        "entity_id": "h",
-        "rule_label": "阈值",
-        "rule": "r",
-        "severity": "low",
-        "window_start": AT.isoformat(),
-        "window_end": AT.isoformat(),
-        "window": "1天",
-        "summary": "s",
-        "events": {},
+        **_minimal(),
         "headlines": [
             {**headline, "title": "展期(公告)", "url": "http://news.example/a (1).html"},
             {**headline, "title": "点我", "url": "javascript:alert(1)"},
         ],
-        "alert_id": 1,
-        "at": AT.isoformat(),
     }
     single = render([payload]).markdown
     assert "1. [展期(公告)](http://news.example/a%20%281%29.html)" in single

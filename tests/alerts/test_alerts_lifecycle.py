@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def test_last_opened_is_the_latest_alert_per_entity_ties_to_the_later_id(tmp_pat
         older = state.insert(new("cmb", base + timedelta(hours=3)), base + timedelta(minutes=30))
         tie_a = state.insert(new("pingan", base), base)
         tie_b = state.insert(new("pingan", base + timedelta(hours=1)), base)
-        state.insert(NewAlert(**{**new("cmb", base).__dict__, "rule": "other"}), base + timedelta(days=1))
+        state.insert(replace(new("cmb", base), rule="other"), base + timedelta(days=1))
     with AlertState(tmp_path / "alerts.db") as state:
         opened = state.last_opened("neg")
     assert None not in (first, latest, older, tie_a, tie_b)
