@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from nlp.data import EntityNegativeText, EventText, ForumPost
 from nlp.labels import NO_EVENT, SENTIMENT_LABELS
 from nlp.ner_data import NerSentence
+from nlp.text import outermost_mentions
 
 NEGATIVE, NEUTRAL = SENTIMENT_LABELS.index("negative"), SENTIMENT_LABELS.index("neutral")
 
@@ -37,21 +38,15 @@ class Example:
 
 def find_mentions(text: str, names: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
     """Every occurrence of each name; an occurrence inside a longer name's occurrence is not a mention."""
-    occurrences: list[tuple[int, int, str]] = []
+    occurrences: dict[str, list[tuple[int, int]]] = {}
     for name in {n for n in names if n}:
         start = text.find(name)
         while start >= 0:
-            occurrences.append((start, start + len(name), name))
+            occurrences.setdefault(name, []).append((start, start + len(name)))
             start = text.find(name, start + 1)
-    occurrences.sort(key=lambda o: (-(o[1] - o[0]), o[0]))
-    kept: list[tuple[int, int, str]] = []
-    for occurrence in occurrences:
-        if all(occurrence[1] <= k[0] or occurrence[0] >= k[1] for k in kept):
-            kept.append(occurrence)
-    mentions: dict[str, list[tuple[int, int]]] = {}
-    for start, end, name in sorted(kept):
-        mentions.setdefault(name, []).append((start, end))
-    return mentions
+    kept = outermost_mentions(list(occurrences.values()))
+    found = [(name, spans) for name, spans in zip(occurrences, kept, strict=True) if spans]
+    return dict(sorted(found, key=lambda item: item[1][0]))  # in the order the text names them
 
 
 def from_entity_negative(item: EntityNegativeText) -> Example:

@@ -1,7 +1,11 @@
 """The risk model: one compact BERT encoder pass serves every head.
 
 - ``sentiment``: document sentiment (3 classes) from [CLS];
-- ``ner``: BIO tags for ORG, PER and LOC on every token;
+- ``ner``: BIO tags for ORG, PER and LOC on every token, either a linear layer on the encoder's states
+  (``ner_head: linear``, the first models) or a character BiLSTM over its own embeddings
+  (``ner_head: bilstm``): an encoder trained from scratch on two CPU cores, without a pretrained
+  language model, tags organisations far worse (ORG F1 0.35) than a BiLSTM trained in minutes, so the
+  tagger uses the recurrent one; it runs in the same forward call;
 - ``events``: multi-label risk-event types of the document, from [CLS];
 - ``entity_negative`` and ``entity_events``: for each entity, from [CLS] beside the mean of the token
   vectors of all its mentions, so judging N entities costs one encoder pass, not N.
@@ -12,7 +16,7 @@ Only this module and the training loop touch torch.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -22,6 +26,8 @@ from transformers import BertConfig, BertModel
 
 from nlp.labels import EVENT_TYPES, NER_TAGS, SENTIMENT_LABELS
 from nlp.model_files import CONFIG_FILE, WEIGHTS_FILE
+
+NER_HEADS = ("linear", "bilstm")
 
 
 @dataclass
@@ -36,8 +42,15 @@ class RiskModelConfig:
     sentiment_labels: list[str] = field(default_factory=lambda: list(SENTIMENT_LABELS))
     ner_tags: list[str] = field(default_factory=lambda: list(NER_TAGS))
     event_types: list[str] = field(default_factory=lambda: list(EVENT_TYPES))
+    ner_head: str = "linear"  # "linear" on the encoder's states, or "bilstm" (see the module docstring)
+    ner_hidden: int = 192  # each direction of each BiLSTM layer
+    ner_layers: int = 2
     name: str = "riskwatch-zh-mini"
     version: str = "0"
+
+    def __post_init__(self) -> None:
+        if self.ner_head not in NER_HEADS:
+            raise ValueError(f"ner_head: {self.ner_head!r} is not one of {', '.join(NER_HEADS)}")
 
     def bert(self) -> BertConfig:
         return BertConfig(
@@ -50,6 +63,44 @@ class RiskModelConfig:
             hidden_dropout_prob=self.dropout,
             attention_probs_dropout_prob=self.dropout,
         )
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first ``lengths[row]`` steps, padding left where it is: ``(batch, time, ...)``.
+    Its own inverse. What lets a backward LSTM read real tokens before padding without packing."""
+    positions = torch.arange(x.shape[1], device=x.device)[None, :]
+    index = torch.where(positions < lengths[:, None], lengths[:, None] - 1 - positions, positions)
+    return x.gather(1, index[..., None].expand_as(x))
+
+
+class BiLstmTagger(nn.Module):
+    """Per-token tag logits from a character BiLSTM over its own embeddings.
+
+    Each direction is a one-way LSTM; the backward one reads each row reversed within its length, so a
+    token's tags never depend on how much padding its batch has (nor on its batch mates), and the module
+    exports to ONNX as plain LSTM and Gather nodes.
+    """
+
+    def __init__(self, vocab_size: int, embedding: int, hidden: int, layers: int, tags: int, dropout: float):
+        super().__init__()
+        self.embeddings = nn.Embedding(vocab_size, embedding)
+        self.forward_layers = nn.ModuleList()
+        self.backward_layers = nn.ModuleList()
+        for layer in range(layers):
+            size = embedding if layer == 0 else 2 * hidden
+            self.forward_layers.append(nn.LSTM(size, hidden, batch_first=True))
+            self.backward_layers.append(nn.LSTM(size, hidden, batch_first=True))
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(2 * hidden, tags)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        lengths = attention_mask.sum(dim=1)
+        x = self.dropout(self.embeddings(input_ids))
+        for forward_lstm, backward_lstm in zip(self.forward_layers, self.backward_layers, strict=True):
+            ahead, _ = forward_lstm(x)
+            behind, _ = backward_lstm(reverse_padded(x, lengths))
+            x = self.dropout(torch.cat([ahead, reverse_padded(behind, lengths)], dim=-1))
+        return self.output(x)
 
 
 @dataclass
@@ -76,7 +127,18 @@ class RiskModel(nn.Module):
         self.encoder = BertModel(config.bert(), add_pooling_layer=False)
         self.dropout = nn.Dropout(config.dropout)
         self.sentiment = nn.Linear(hidden, len(config.sentiment_labels))
-        self.ner = nn.Linear(hidden, len(config.ner_tags))
+        self.ner: nn.Module
+        if config.ner_head == "bilstm":
+            self.ner = BiLstmTagger(
+                config.vocab_size,
+                hidden,
+                config.ner_hidden,
+                config.ner_layers,
+                len(config.ner_tags),
+                config.dropout,
+            )
+        else:
+            self.ner = nn.Linear(hidden, len(config.ner_tags))
         self.events = nn.Linear(hidden, len(config.event_types))
         self.entity_negative = nn.Linear(2 * hidden, 1)
         self.entity_events = nn.Linear(2 * hidden, len(config.event_types))
@@ -101,16 +163,32 @@ class RiskModel(nn.Module):
         counts.index_add_(0, entities.entity_of, torch.ones_like(mention_len, dtype=hidden.dtype))
         return torch.cat([hidden[entities.entity_sequence, 0], pooled / counts.clamp(min=1)], dim=-1)
 
-    def heads(self, hidden: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Document and token heads on encoder states (no entity heads)."""
+    def ner_logits(
+        self, hidden: torch.Tensor | None, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """Tag logits ``(batch, tokens, tags)``; the BiLSTM head reads the ids, not ``hidden`` (which may then
+        be ``None``: training its task needs no encoder pass)."""
+        if isinstance(self.ner, BiLstmTagger):
+            return self.ner(input_ids, attention_mask)
+        assert hidden is not None, "the linear NER head reads the encoder's states"
+        return self.ner(hidden)
+
+    def heads(
+        self, hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Document and token heads (no entity heads) on encoder states and the ids they came from."""
         cls = hidden[:, 0]
-        return {"sentiment": self.sentiment(cls), "ner": self.ner(hidden), "events": self.events(cls)}
+        return {
+            "sentiment": self.sentiment(cls),
+            "ner": self.ner_logits(hidden, input_ids, attention_mask),
+            "events": self.events(cls),
+        }
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, entities: EntityBatch | None = None
     ) -> dict[str, torch.Tensor]:
         hidden = self.dropout(self.encode(input_ids, attention_mask))
-        out = self.heads(hidden)
+        out = self.heads(hidden, input_ids, attention_mask)
         if entities is not None and entities.count:
             vectors = self.entity_vectors(hidden, entities)
             out["entity_negative"] = self.entity_negative(vectors).squeeze(-1)
@@ -128,6 +206,18 @@ class RiskModel(nn.Module):
         (folder / CONFIG_FILE).write_text(
             json.dumps(asdict(self.config), ensure_ascii=False, indent=2), "utf-8"
         )
+
+    def with_ner_head(self, kind: str) -> RiskModel:
+        """A copy with a new, untrained NER head of ``kind`` and every other weight of this model. A new
+        BiLSTM's embeddings start from the encoder's word embeddings."""
+        config = replace(self.config, ner_head=kind)
+        model = RiskModel(config)
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith("ner.")}
+        model.load_state_dict(state, strict=False)
+        if isinstance(model.ner, BiLstmTagger):
+            with torch.no_grad():
+                model.ner.embeddings.weight.copy_(self.encoder.embeddings.word_embeddings.weight)
+        return model
 
     @classmethod
     def load(cls, folder: Path) -> RiskModel:

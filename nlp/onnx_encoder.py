@@ -29,7 +29,7 @@ class _EncoderAndHeads(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
         hidden = self.model.encode(input_ids, attention_mask)
-        heads = self.model.heads(hidden)
+        heads = self.model.heads(hidden, input_ids, attention_mask)
         return hidden, heads["sentiment"], heads["ner"], heads["events"]
 
 

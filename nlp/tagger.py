@@ -10,6 +10,7 @@ Long documents are read whole, in overlapping windows.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from nlp.encoding import Encoded, build_tokenizer, encode_windows
 from nlp.event_rules import find_rule_events
 from nlp.linking import EntityLinker
 from nlp.model import EntityBatch, RiskModel
-from nlp.text import normalise, strip_company_suffix
+from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
 ENTITY_NEGATIVE_THRESHOLD = 0.5
@@ -132,7 +133,7 @@ class Tagger:
     ) -> Tagger:
         """Load a model folder. ``onnx``: run the encoder in ONNX Runtime (exported at load, a few seconds);
         ``int8``: quantise the weights to int8 (ONNX Runtime's dynamic quantisation with ``onnx``, else
-        PyTorch's on the linear layers), for speed."""
+        PyTorch's on the linear and LSTM layers), for speed."""
         entities = list(watchlist)
         linker = EntityLinker(entities) if entities else None
         model = RiskModel.load(folder)
@@ -141,7 +142,12 @@ class Tagger:
 
             options["encoder"] = OnnxEncoder(model, int8=int8)
         elif int8:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            with warnings.catch_warnings():
+                # torch's note that its quantised-tensor API will move to torchao: nothing a user can act on.
+                warnings.filterwarnings("ignore", "torch.quantize_per_tensor", UserWarning)
+                model = torch.ao.quantization.quantize_dynamic(
+                    model, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
+                )
         return cls(model, build_tokenizer(folder / "vocab.txt"), linker, **options)
 
     # -- preprocess ---------------------------------------------------------------------------------------
@@ -169,6 +175,12 @@ class Tagger:
             if le.entity.id not in claimed:
                 spans = [self._combined(m.field, m.start, m.end, title) for m in le.mentions]
                 entities.append(DocumentEntity(le.entity.name, "ORG", le.entity.id, spans))
+        # As in training (nlp.examples.find_mentions): an occurrence inside a longer entity's mention is that
+        # entity's, so 宜贷网 named only within 宜贷网(沪) is judged from the document, not from its mention.
+        for entity, mentions in zip(
+            entities, outermost_mentions([e.mentions for e in entities]), strict=True
+        ):
+            entity.mentions = mentions
         windows = encode_windows(self.tokenizer, text, self.max_length, self.stride)
         return Prepared(record, title, text, windows, entities)
 
@@ -197,7 +209,7 @@ class Tagger:
                 else:
                     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
                         states = self.model.encode(ids, mask)
-                        out = self.model.heads(states)
+                        out = self.model.heads(states, ids, mask)
                 states, out = states.float(), {name: value.float() for name, value in out.items()}
                 sentiment = out["sentiment"].softmax(-1)
                 events = out["events"].sigmoid()

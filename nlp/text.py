@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 # Longest first: the first suffix that ends a name is the one removed.
@@ -80,3 +81,20 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if end > start and text[start:end].strip():
             spans.append((start, end))
     return spans
+
+
+def outermost_mentions(mentions: Sequence[Sequence[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+    """Each name's mentions ``(start, end)`` without those that overlap a longer mention of any name (宜贷网
+    inside 宜贷网(沪) is the longer name's); longest first, then leftmost. Sorted, in the input's order."""
+    ranked = sorted(
+        ((start, end, owner) for owner, spans in enumerate(mentions) for start, end in set(spans)),
+        key=lambda m: (-(m[1] - m[0]), m[0]),
+    )
+    kept: list[tuple[int, int, int]] = []
+    for mention in ranked:
+        if all(mention[1] <= k[0] or mention[0] >= k[1] for k in kept):
+            kept.append(mention)
+    result: list[list[tuple[int, int]]] = [[] for _ in mentions]
+    for start, end, owner in sorted(kept):
+        result[owner].append((start, end))
+    return result

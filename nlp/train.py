@@ -24,7 +24,7 @@ from nlp import data, ner_data
 from nlp.batching import IGNORE, Batch, collate
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
-from nlp.model import RiskModel, RiskModelConfig
+from nlp.model import BiLstmTagger, RiskModel, RiskModelConfig
 from nlp.model_files import VOCAB_FILE
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class TrainConfig:
     steps: int = 4000
     batch_size: int = 32
     lr: float = 2e-4
+    ner_head: str | None = None  # None: "bilstm" from scratch, the init model's head with --init
+    ner_lr: float = 2e-3  # the BiLSTM NER head's learning rate (an LSTM from scratch wants more than BERT)
     warmup_fraction: float = 0.06
     task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
     limit: int | None = None  # examples per dataset, for smoke runs
@@ -212,8 +214,15 @@ def fine_tune(
     config: TrainConfig,
     on_log: Callable[[int, float], None] | None = None,
 ) -> list[float]:
-    """Multi-task fine-tuning; returns the loss curve."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    """Multi-task fine-tuning; returns the loss curve. With the BiLSTM NER head, a NER batch runs that head
+    alone (no encoder pass) at ``config.ner_lr``."""
+    separate_ner = isinstance(model.ner, BiLstmTagger)
+    ner_parameters = list(model.ner.parameters()) if separate_ner else []
+    ner_ids = {id(p) for p in ner_parameters}
+    groups = [{"params": [p for p in model.parameters() if id(p) not in ner_ids], "lr": config.lr}]
+    if ner_parameters:
+        groups.append({"params": ner_parameters, "lr": config.ner_lr})
+    optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     schedule = linear_schedule(optimizer, config.steps, config.warmup_fraction)
     rng = random.Random(config.seed + 1)
     names = [name for name in tasks if tasks[name] and config.task_weights.get(name, 0) > 0]
@@ -225,7 +234,11 @@ def fine_tune(
         task = rng.choices(names, weights)[0]
         examples = rng.sample(tasks[task], min(config.batch_size, len(tasks[task])))
         batch = _to(collate(examples, tokenizer, config.max_length, model.config.event_types), config.device)
-        loss = multitask_loss(model(batch.input_ids, batch.attention_mask, batch.entities), batch)
+        if task == "ner" and separate_ner:
+            out = {"ner": model.ner_logits(None, batch.input_ids, batch.attention_mask)}
+        else:
+            out = model(batch.input_ids, batch.attention_mask, batch.entities)
+        loss = multitask_loss(out, batch)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -287,7 +300,8 @@ def train(config: TrainConfig) -> RiskModel:
         num_heads=config.num_heads,
         intermediate_size=4 * config.hidden_size,
         max_length=config.max_length,
-        version=time.strftime("%Y.%m.%d") + f"-h{config.hidden_size}l{config.num_layers}",
+        ner_head=config.ner_head or "bilstm",
+        version=time.strftime("%Y.%m.%d.%H%M") + f"-h{config.hidden_size}l{config.num_layers}",
     )
     if config.init:
         # Training goes on from a trained model (e.g. the shipped one): same architecture and labels, new
@@ -299,9 +313,11 @@ def train(config: TrainConfig) -> RiskModel:
             raise ValueError(
                 f"{config.init}: {', '.join(differ)} differ from this code's; train from scratch"
             )
-        model.config.version = time.strftime("%Y.%m.%d") + (
+        model.config.version = time.strftime("%Y.%m.%d.%H%M") + (
             f"-h{model.config.hidden_size}l{model.config.num_layers}-cont"
         )
+        if config.ner_head and config.ner_head != model.config.ner_head:
+            model = model.with_ner_head(config.ner_head)  # a new head, trained from here
         model = model.to(config.device)
         config = replace(config, max_length=model.config.max_length)  # windows must fit its positions
     else:

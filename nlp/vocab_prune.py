@@ -28,7 +28,8 @@ from nlp.text import normalise
 from nlp.train import example_texts, training_examples
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-EMBEDDING_KEY = "encoder.embeddings.word_embeddings.weight"
+EMBEDDING_KEYS = ("encoder.embeddings.word_embeddings.weight", "ner.embeddings.weight")
+"""Every table with a row per token: the encoder's, and the BiLSTM NER head's when it has one."""
 
 
 def token_counts(texts: Iterable[str], vocab_path: Path) -> Counter[int]:
@@ -53,7 +54,9 @@ def kept_ids(vocab: list[str], counts: Counter[int], min_count: int = 1) -> list
 def prune_model(model: RiskModel, keep: list[int]) -> RiskModel:
     """A copy of ``model`` whose word embeddings are the rows ``keep`` (new id = position in ``keep``)."""
     state = model.state_dict()
-    state[EMBEDDING_KEY] = state[EMBEDDING_KEY][torch.tensor(keep)].clone()
+    for key in EMBEDDING_KEYS:
+        if key in state:
+            state[key] = state[key][torch.tensor(keep)].clone()
     pruned = RiskModel(replace(model.config, vocab_size=len(keep)))
     pruned.load_state_dict(state)
     pruned.eval()

@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--pretrain-batch", type=int, default=64)
     train.add_argument("--pretrain-lr", type=float, default=5e-4)
     train.add_argument("--lr", type=float, default=2e-4, help="fine-tuning learning rate")
+    train.add_argument(
+        "--ner-head",
+        choices=("linear", "bilstm"),
+        help="NER head: bilstm (the default from scratch) or linear on the encoder; with --init, a head"
+        " other than the model's own is trained anew",
+    )
+    train.add_argument("--ner-lr", type=float, default=2e-3, help="learning rate of the BiLSTM NER head")
     train.add_argument("--steps", type=int, default=4000)
     train.add_argument("--hidden-size", type=int, default=312)
     train.add_argument("--layers", type=int, default=4)
@@ -340,6 +347,8 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         pretrain_batch=args.pretrain_batch,
         pretrain_lr=args.pretrain_lr,
         lr=args.lr,
+        ner_head=args.ner_head,
+        ner_lr=args.ner_lr,
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,

@@ -22,7 +22,7 @@ from nlp.labels import EVENT_TYPES, NER_TAGS, SENTIMENT_LABELS
 from nlp.model import RiskModel
 from nlp.tagger import Tagger
 from nlp.text import alias_variants, normalise
-from nlp.train import TrainConfig, mask_tokens, train
+from nlp.train import TrainConfig, mask_tokens, parse_task_weights, train
 from nlp.watchlist import load_watchlist
 from tests.conftest import REPO, crawl_env
 
@@ -129,6 +129,34 @@ def test_tagger_output_follows_the_contract(tagger: Tagger) -> None:
         {k: e[k] for k in ("type", "entity")} for e in tagged["events"]
     ]
     assert tagged["model"]["name"] == "riskwatch-zh-mini"
+
+
+def test_a_name_inside_a_longer_judged_name_is_not_its_mention(tagger: Tagger) -> None:
+    """As in training: 宜贷网 named only within 宜贷网(沪) has no mention of its own (it is judged from the
+    document, as the model learnt for such candidates); where it stands alone, that occurrence is its."""
+    record = {
+        "id": "n",
+        "title": "",
+        "content": "宜贷网(沪)逾期。宜贷网回应",
+        "targets": ["宜贷网", "宜贷网(沪)"],
+    }
+    (tagged,) = tagger.tag([record])
+    mentions = {e["name"]: [(m["start"], m["end"]) for m in e["mentions"]] for e in tagged["entities"]}
+    assert mentions["宜贷网(沪)"] == [(0, 6)] and mentions["宜贷网"] == [(9, 12)]
+    (alone,) = tagger.tag([{**record, "content": "宜贷网(沪)逾期"}])
+    assert next(e for e in alone["entities"] if e["name"] == "宜贷网")["mentions"] == []
+
+
+def test_outermost_mentions_keep_the_longest_of_overlapping_ones() -> None:
+    from nlp.text import outermost_mentions
+
+    # 中国银行 (0-4) inside 中国银行保险监督管理委员会 (0-13); 银行 overlaps both; 银行 at 20 stands alone.
+    assert outermost_mentions([[(0, 4)], [(0, 13)], [(2, 4), (20, 22)], []]) == [
+        [],
+        [(0, 13)],
+        [(20, 22)],
+        [],
+    ]
 
 
 def known_names(entity: dict) -> set[str]:
@@ -387,7 +415,7 @@ def test_onnx_encoder_matches_pytorch_on_padded_batches(tiny_model_dir: Path) ->
     ids[2, 25:], mask[2, 25:] = 0, 0  # a padded row: the exported graph must honour the mask
     with torch.inference_mode():
         hidden = model.encode(ids, mask)
-        heads = model.heads(hidden)
+        heads = model.heads(hidden, ids, mask)
     onnx_hidden, onnx_heads = OnnxEncoder(model)(ids, mask)
     assert torch.allclose(onnx_hidden, hidden, atol=1e-4)
     assert all(torch.allclose(onnx_heads[name], heads[name], atol=1e-4) for name in heads)
@@ -431,3 +459,73 @@ def test_inference_setting_is_checked_and_reaches_the_tag_command(
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert json.loads(output.read_text("utf-8"))["sentiment"]["label"] in ("negative", "neutral", "positive")
+
+
+def test_reverse_padded_reverses_within_each_length() -> None:
+    from nlp.model import reverse_padded
+
+    x = torch.tensor([[1, 2, 3, 0, 0], [4, 5, 6, 7, 8]])[..., None]
+    lengths = torch.tensor([3, 5])
+    assert reverse_padded(x, lengths)[..., 0].tolist() == [[3, 2, 1, 0, 0], [8, 7, 6, 5, 4]]
+    assert torch.equal(reverse_padded(reverse_padded(x, lengths), lengths), x)
+
+
+def test_bilstm_ner_tags_do_not_depend_on_padding_or_batch_mates() -> None:
+    from nlp.model import BiLstmTagger
+
+    torch.manual_seed(0)
+    head = BiLstmTagger(vocab_size=300, embedding=16, hidden=12, layers=2, tags=7, dropout=0.1).eval()
+    short = torch.randint(5, 300, (1, 6))
+    long = torch.randint(5, 300, (1, 11))
+    padded = torch.zeros(2, 11, dtype=torch.long)
+    padded[0, :6], padded[1] = short[0], long[0]
+    mask = (padded != 0).long()
+    with torch.inference_mode():
+        alone = head(short, torch.ones_like(short))
+        batched = head(padded, mask)
+    assert torch.allclose(batched[0, :6], alone[0], atol=1e-6)
+    assert torch.allclose(batched[1], head(long, torch.ones_like(long))[0], atol=1e-6)
+
+
+def test_a_new_ner_head_keeps_every_other_weight(tiny_model_dir: Path) -> None:
+    from nlp.model import BiLstmTagger
+
+    model = RiskModel.load(tiny_model_dir)
+    assert isinstance(model.ner, BiLstmTagger)  # the default for a model trained from scratch
+    linear = model.with_ner_head("linear")
+    assert isinstance(linear.ner, torch.nn.Linear) and linear.config.ner_head == "linear"
+    before, after = model.state_dict(), linear.state_dict()
+    assert all(after[k].equal(v) for k, v in before.items() if not k.startswith("ner."))
+    again = linear.with_ner_head("bilstm")
+    assert again.ner.embeddings.weight.equal(model.encoder.embeddings.word_embeddings.weight)
+    ids = torch.randint(200, 8000, (2, 20))
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        assert linear.eval()(ids, mask)["ner"].shape == again.eval()(ids, mask)["ner"].shape == (2, 20, 7)
+    with pytest.raises(ValueError, match="ner_head: 'crf'"):
+        model.with_ner_head("crf")
+
+
+def test_ner_batches_train_the_bilstm_head_without_the_encoder(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    output = tmp_path / "ner-only"
+    weights = "entity_negative=0,events=0,forum=0,ner=1"
+    train(
+        TrainConfig(
+            output=output, init=tiny_model_dir, pretrain_steps=0, steps=5, limit=20,
+            task_weights=parse_task_weights(weights),
+        )
+    )  # fmt: skip
+    before = load_file(str(tiny_model_dir / "model.safetensors"))
+    after = load_file(str(output / "model.safetensors"))
+    changed = {k for k in before if not before[k].equal(after[k])}
+    assert changed and all(k.startswith("ner.") for k in changed), changed
+    # A linear head asked for on --init is a new head on the same encoder, trained with it.
+    linear = tmp_path / "linear"
+    train(
+        TrainConfig(
+            output=linear, init=tiny_model_dir, pretrain_steps=0, steps=2, limit=20, ner_head="linear"
+        )
+    )
+    assert RiskModel.load(linear).config.ner_head == "linear"
