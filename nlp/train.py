@@ -22,6 +22,7 @@ from torch.nn import functional as F
 
 from nlp import data, ner_data
 from nlp.batching import IGNORE, Batch, collate
+from nlp.company_news import company_names, company_news_examples, lexicon_words
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
 from nlp.model import BiLstmTagger, RiskModel, RiskModelConfig
@@ -30,8 +31,10 @@ from nlp.model_files import VOCAB_FILE
 logger = logging.getLogger(__name__)
 
 
-DEFAULT_TASK_WEIGHTS = {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 3.0}
+DEFAULT_TASK_WEIGHTS = {"entity_negative": 3.0, "events": 3.0, "forum": 2.0, "ner": 3.0, "company_news": 1.0}
 """How often each fine-tuning task's batch is drawn, relative to the others."""
+COMPANY_NEWS_EXAMPLES = 6000
+"""Lexicon-built company-news examples (:mod:`nlp.company_news`) made for fine-tuning."""
 
 
 @dataclass
@@ -271,6 +274,9 @@ def training_examples(limit: int | None = None) -> dict[str, list[Example]]:
         "events": [from_event_text(x) for x in head(event_train)],
         "forum": [from_forum(x) for x in head(forum_train)],
         "ner": [from_ner(x) for x in head(ner_train)],
+        "company_news": company_news_examples(
+            company_names(event_train), *lexicon_words(), count=limit or COMPANY_NEWS_EXAMPLES
+        ),
     }
     return tasks
 

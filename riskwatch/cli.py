@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--task-weights",
         type=_task_weights,
         metavar="TASK=W,...",
-        help="how often each task is drawn; changes the defaults entity_negative=3,events=3,forum=2,ner=3",
+        help="how often each task is drawn; changes the defaults entity_negative=3,events=3,forum=2,ner=3,"
+        "company_news=1",
     )
 
     prune = commands.add_parser(

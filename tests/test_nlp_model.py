@@ -345,7 +345,7 @@ def test_task_weights_parse_and_name_the_bad_part():
         with pytest.raises(ValueError, match=named):
             parse_task_weights(text)
     with pytest.raises(ValueError, match="nothing to train"):
-        parse_task_weights("entity_negative=0,events=0,forum=0,ner=0")
+        parse_task_weights("entity_negative=0,events=0,forum=0,ner=0,company_news=0")
 
 
 def test_train_cli_rejects_an_unknown_task_weight(capsys):
@@ -510,7 +510,7 @@ def test_ner_batches_train_the_bilstm_head_without_the_encoder(tiny_model_dir: P
     from safetensors.torch import load_file
 
     output = tmp_path / "ner-only"
-    weights = "entity_negative=0,events=0,forum=0,ner=1"
+    weights = "entity_negative=0,events=0,forum=0,ner=1,company_news=0"
     train(
         TrainConfig(
             output=output, init=tiny_model_dir, pretrain_steps=0, steps=5, limit=20,
@@ -529,3 +529,22 @@ def test_ner_batches_train_the_bilstm_head_without_the_encoder(tiny_model_dir: P
         )
     )
     assert RiskModel.load(linear).config.ner_head == "linear"
+
+
+def test_company_news_examples_differ_only_by_the_lexicon_word(shared_data: Path) -> None:
+    from nlp.company_news import company_news_examples, lexicon_words
+
+    positive, negative = lexicon_words()
+    assert "中标" in positive and "减持" in negative and not set(positive) & set(negative)
+    examples = company_news_examples(["华岳股份", "东江制造", "临川医药"], positive, negative, count=300)
+    assert examples == company_news_examples(["华岳股份", "东江制造", "临川医药"], positive, negative, 300)
+    judged = [target for example in examples for target in example.entities]
+    share = sum(target.negative for target in judged) / len(judged)
+    assert 0.4 < share < 0.6, share
+    for example in examples:
+        for target in example.entities:
+            assert [example.text[s:e] for s, e in target.mentions] == [target.name]
+            word_list = negative if target.negative else positive
+            assert any(word in example.text for word in word_list)
+        if len(example.entities) == 2:  # one company with each kind of word
+            assert example.entities[0].negative != example.entities[1].negative

@@ -1,0 +1,105 @@
+"""Lexicon-built company news for the entity head: is the text negative about *this* company?
+
+The entity head learns companies from the CCKS event headlines, where every named subject is the subject
+of a risk event, so it learns "a company in a headline is a company in trouble" and calls 中标 or 回购 news
+negative. These examples put real company names (the event subjects of the training split) into short
+news frames with a word from the formal finance lexicon: a positive word makes the company not negative,
+a negative word negative, in the *same* frames, so only the word can tell them apart. One example in
+three names two companies, one with each kind of word, so the judgement must follow the company.
+
+The written probe (``resources/company_news_probe.yaml``) stays out of this: it is how the effect is
+measured. Its cue words (中标, 增持, 减持 …) can be lexicon words, so the probe measures whether the head
+learnt the polarity of such words for the company named, not wording it has never seen.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import yaml
+
+from nlp.data import EventText, data_file
+from nlp.examples import EntityTarget, Example, find_mentions
+from nlp.labels import NO_EVENT
+from nlp.text import has_cjk
+
+FRAMES = (
+    "{company}{word}",
+    "{company}公告称，公司{word}。",
+    "据报道，{company}近期{word}。",
+    "{company}：{word}",
+    "{company}表示，{word}。",
+    "【{company}】{word}",
+)
+PAIR_FRAMES = (
+    "{first}{first_word}，{second}{second_word}",
+    "{first}{first_word}；同日，{second}公告{second_word}。",
+    "{first}：{first_word} {second}：{second_word}",
+)
+
+
+FORMAL_LEXICON = "lexicons/FinacialFormalUnformal.yaml"
+FORMAL_CATEGORIES = ("正式-肯定情绪", "正式-否定情绪")
+"""The formal (written finance) positive and negative words of 姚加权 et al.; the informal ones are forum slang,
+and the other finance lexicons hold many words no company news would use (分娩, 回顾)."""
+
+
+def lexicon_words(min_length: int = 2, max_length: int = 4) -> tuple[list[str], list[str]]:
+    """(positive, negative) formal finance words, Chinese only, in neither list twice, sorted."""
+    path = data_file(FORMAL_LEXICON)
+    parsed = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    dictionary = parsed.get("Dictionary") or {}
+    missing = [c for c in FORMAL_CATEGORIES if c not in dictionary]
+    if missing:
+        raise ValueError(f"{path}: categories {missing} not found")
+    positive, negative = (
+        {str(w).strip() for w in dictionary[category] or []} for category in FORMAL_CATEGORIES
+    )
+
+    def usable(words: set[str]) -> list[str]:
+        return sorted(w for w in words if min_length <= len(w) <= max_length and has_cjk(w) and w.isalpha())
+
+    return usable(positive - negative), usable(negative - positive)
+
+
+def company_names(texts: Sequence[EventText]) -> list[str]:
+    """The distinct subjects of the risk events in ``texts`` (real company names), sorted."""
+    return sorted({s for t in texts for kind, s in t.events if kind != NO_EVENT and len(s) >= 2})
+
+
+def company_news_examples(
+    companies: Sequence[str],
+    positive: Sequence[str],
+    negative: Sequence[str],
+    count: int,
+    seed: int = 13,
+) -> list[Example]:
+    """``count`` examples, balanced between positive and negative words; a third name two companies."""
+    if not companies or not positive or not negative:
+        raise ValueError("company news needs company names and both positive and negative words")
+    rng = random.Random(seed)
+    examples: list[Example] = []
+    for index in range(count):
+        if index % 3 == 2 and len(companies) > 1:
+            first, second = rng.sample(list(companies), 2)
+            if first in second or second in first:
+                continue
+            first_negative = rng.random() < 0.5
+            words = [rng.choice(negative), rng.choice(positive)]
+            if not first_negative:
+                words.reverse()
+            text = rng.choice(PAIR_FRAMES).format(
+                first=first, first_word=words[0], second=second, second_word=words[1]
+            )
+            labels = {first: first_negative, second: not first_negative}
+        else:
+            company = rng.choice(companies)
+            is_negative = index % 3 == 0
+            word = rng.choice(negative if is_negative else positive)
+            text = rng.choice(FRAMES).format(company=company, word=word)
+            labels = {company: is_negative}
+        mentions = find_mentions(text, labels)
+        entities = [EntityTarget(name, mentions.get(name, []), negative=labels[name]) for name in labels]
+        examples.append(Example(text, "company_news", entities=entities))
+    return examples
