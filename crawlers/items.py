@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -50,9 +51,15 @@ class Document:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The fields as JSON-ready values: times in ISO 8601, engagement as a dict. The dict is new, but
+        the lists and dicts inside it (``extra``, a tagged document's entities) are the document's own:
+        ``dataclasses.asdict`` would deep-copy every entity and mention, which at indexing rates (5,000
+        documents/s) cost more than segmenting the text. Copy a nested value before changing it."""
+        data = {name: getattr(self, name) for name in _field_names(type(self))}
         data["crawled_at"] = self.crawled_at.isoformat()
         data["published_at"] = self.published_at.isoformat() if self.published_at else None
+        if self.engagement is not None:
+            data["engagement"] = asdict(self.engagement)
         return data
 
     def to_json(self) -> str:
@@ -79,3 +86,8 @@ class Document:
     @classmethod
     def from_json(cls, line: str) -> Document:
         return cls.from_dict(json.loads(line))
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))

@@ -21,7 +21,6 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from indexer.errors import StoreError, StoreUnavailable
-from indexer.records import document_json
 from indexer.store import EntityCounts, SearchQuery, SearchResult, Store, Window
 from nlp.types import TaggedDocument
 
@@ -48,9 +47,7 @@ class Spool:
     def append(self, documents: Sequence[TaggedDocument]) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany(
-                "INSERT INTO spool(body) VALUES (?)", [(document_json(d),) for d in documents]
-            )
+            self._db.executemany("INSERT INTO spool(body) VALUES (?)", [(d.to_json(),) for d in documents])
 
     def oldest(self, limit: int) -> list[tuple[int, TaggedDocument]]:
         rows = self._db.execute("SELECT seq, body FROM spool ORDER BY seq LIMIT ?", (limit,)).fetchall()
@@ -67,7 +64,7 @@ class Spool:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany(
                 "INSERT INTO rejected(id, body, reason, rejected_at) VALUES (?, ?, ?, ?)",
-                [(d.id, document_json(d), reasons[d.id], time.time()) for d in documents],
+                [(d.id, d.to_json(), reasons[d.id], time.time()) for d in documents],
             )
 
     def rejected(self) -> list[tuple[str, str]]:

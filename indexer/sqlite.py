@@ -21,7 +21,6 @@ from typing import Any
 from indexer.errors import StoreError, StoreUnavailable
 from indexer.records import (
     cluster_of,
-    document_json,
     document_time,
     entity_rows,
     epoch_us,
@@ -213,7 +212,7 @@ class SqliteStore:
                 rowid, next_rowid = next_rowid, next_rowid + 1
             cluster = cluster_of(doc)
             documents.append(
-                (rowid, doc.id, item.time, doc.source, sentiment_label(doc), cluster, document_json(doc))
+                (rowid, doc.id, item.time, doc.source, sentiment_label(doc), cluster, doc.to_json())
             )
             texts.append((rowid, item.title, item.content))
             entities.extend(

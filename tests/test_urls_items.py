@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 import pytest
 
 from crawlers.items import SHANGHAI, Document, Engagement
 from crawlers.urls import canonical_url, document_id
+from nlp.types import TaggedDocument
 
 
 @pytest.mark.parametrize(
@@ -156,6 +158,30 @@ def test_document_json_is_one_line_with_unescaped_chinese() -> None:
     assert data["crawled_at"] == "2025-09-03T12:00:00+08:00"
     assert data["published_at"] == "2025-09-02T13:17:00+00:00"
     assert data["engagement"] == {"replies": 12, "reads": 3456, "likes": None}
+
+
+def test_to_dict_has_every_field_as_a_deep_copy_would() -> None:
+    """to_dict builds its dict without dataclasses.asdict's deep copy (for indexing speed), yet holds what
+    asdict holds, for a tagged document with entities and mentions too; each call returns a new dict."""
+    tagged = TaggedDocument.from_document(
+        make_document(),
+        {
+            "sentiment": {"label": "negative", "score": 0.9},
+            "entities": [{"name": "瑞丰农牧", "mentions": [{"field": "title", "start": 0, "end": 4}]}],
+            "events": [{"type": "违约", "entity": "瑞丰农牧", "score": 0.8}],
+            "model": {"name": "m", "version": "1"},
+        },
+    )
+    for document in (make_document(), make_document(engagement=None, published_at=None), tagged):
+        expected = asdict(document)
+        expected["crawled_at"] = document.crawled_at.isoformat()
+        expected["published_at"] = document.published_at.isoformat() if document.published_at else None
+        data = document.to_dict()
+        assert data == expected
+        assert list(data) == list(expected)
+        assert data is not document.to_dict()
+        assert json.loads(document.to_json()) == expected
+        assert type(document).from_json(document.to_json()) == document
 
 
 def test_naive_datetime_in_json_is_read_as_shanghai() -> None:
