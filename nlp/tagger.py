@@ -23,6 +23,7 @@ from nlp.encoding import Encoded, build_tokenizer, encode_windows
 from nlp.event_rules import find_rule_events
 from nlp.linking import EntityLinker
 from nlp.model import EntityBatch, RiskModel
+from nlp.ner_decode import constrained_tags
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
@@ -213,13 +214,13 @@ class Tagger:
                 states, out = states.float(), {name: value.float() for name, value in out.items()}
                 sentiment = out["sentiment"].softmax(-1)
                 events = out["events"].sigmoid()
-                ner = out["ner"].argmax(-1)
+                ner = constrained_tags(out["ner"], [len(windows[i].input_ids) for i in chunk], tags)
                 for row, index in enumerate(chunk):
                     size = len(windows[index].input_ids)
                     outputs[index] = WindowOutput(
                         hidden=states[row, :size],
                         sentiment=sentiment[row].tolist(),
-                        ner_tags=[tags[t] for t in ner[row, :size].tolist()],
+                        ner_tags=ner[row],
                         events=events[row].tolist(),
                     )
         return [o for o in outputs if o is not None]
