@@ -75,16 +75,16 @@ def company_news_examples(
     count: int,
     seed: int = 13,
 ) -> list[Example]:
-    """``count`` examples, balanced between positive and negative words; a third name two companies."""
+    """``count`` examples, balanced between positive and negative words; a third name two companies (one
+    company where the two drawn contain one another, as 华岳 and 华岳股份)."""
     if not companies or not positive or not negative:
         raise ValueError("company news needs company names and both positive and negative words")
     rng = random.Random(seed)
     examples: list[Example] = []
     for index in range(count):
-        if index % 3 == 2 and len(companies) > 1:
-            first, second = rng.sample(list(companies), 2)
-            if first in second or second in first:
-                continue
+        pair = rng.sample(list(companies), 2) if index % 3 == 2 and len(companies) > 1 else None
+        if pair and pair[0] not in pair[1] and pair[1] not in pair[0]:  # nested names: one company instead
+            first, second = pair
             first_negative = rng.random() < 0.5
             words = [rng.choice(negative), rng.choice(positive)]
             if not first_negative:
@@ -95,7 +95,7 @@ def company_news_examples(
             labels = {first: first_negative, second: not first_negative}
         else:
             company = rng.choice(companies)
-            is_negative = index % 3 == 0
+            is_negative = index % 3 == 0 if index % 3 != 2 else rng.random() < 0.5
             word = rng.choice(negative if is_negative else positive)
             text = rng.choice(FRAMES).format(company=company, word=word)
             labels = {company: is_negative}

@@ -548,3 +548,6 @@ def test_company_news_examples_differ_only_by_the_lexicon_word(shared_data: Path
             assert any(word in example.text for word in word_list)
         if len(example.entities) == 2:  # one company with each kind of word
             assert example.entities[0].negative != example.entities[1].negative
+    assert len(examples) == 300 and sum(len(e.entities) == 2 for e in examples) == 100
+    nested = company_news_examples(["华岳", "华岳股份"], positive, negative, count=30)
+    assert len(nested) == 30 and all(len(e.entities) == 1 for e in nested)
