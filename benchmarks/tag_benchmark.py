@@ -1,7 +1,7 @@
 """Tagging throughput: documents per second with all heads, batched vs one document at a time, and peak
 memory, in the same run.
 
-    .venv/bin/python benchmarks/tag_benchmark.py --model nlp/models/riskwatch-zh-mini [--documents 2000] [--precisions fp32,bf16,int8]
+    .venv/bin/python benchmarks/tag_benchmark.py --model nlp/models/riskwatch-zh-mini [--documents 2000] [--precisions fp32,bf16,int8] [--encoder-only]
 
 Targets (issue 3), on the 2-core CPU: ≥ 150 documents/s for ~500-character documents with two targets
 each; ≥ 5× the one-at-a-time rate; peak memory ≤ 1.5 GB. Run it alone on the machine.
@@ -65,11 +65,19 @@ def main() -> None:
         "int8 (dynamic quantisation of the linear layers), onnx (ONNX Runtime), onnx-int8 (ONNX Runtime, "
         "int8 weights)",
     )
+    parser.add_argument(
+        "--encoder-only",
+        action="store_true",
+        help="also measure the first precision without the n-gram heads (what their blend costs)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     docs = documents(args.documents)
     results = []
-    for precision in args.precisions.split(","):
+    runs = [(precision, True) for precision in args.precisions.split(",")]
+    if args.encoder_only:
+        runs.append((runs[0][0], False))
+    for precision, ngram in runs:
         tagger = Tagger.load(
             args.model,
             load_watchlist(REPO / "configs" / "watchlist.yaml"),
@@ -77,13 +85,14 @@ def main() -> None:
             int8=precision in ("int8", "onnx-int8"),
             onnx=precision.startswith("onnx"),
             bf16=precision == "bf16",
+            ngram=ngram,
         )
         tagger.tag(docs[:8])  # warm-up
         single = rate(tagger, docs[: args.single], batch=1)
         batched = rate(tagger, docs, batch=args.batch)
         results.append(
             {
-                "precision": precision,
+                "precision": precision if ngram else f"{precision}, encoder only",
                 "documents": len(docs),
                 "batched_docs_per_s": round(batched, 1),
                 "single_docs_per_s": round(single, 1),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import ahocorasick
@@ -23,6 +23,10 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from nlp import data, metrics
 from nlp.data import EntityNegativeText, EventText, ForumPost, Lexicon
 from nlp.labels import NO_EVENT
+from nlp.ngram_heads import ABSENT_MARK, CONTAINS_MARK, ENTITY_MARK, NESTED_MARK, nested
+
+WINDOW_CHARS = 30  # the baseline's entity windows: characters each side of the first MAX_MENTIONS mentions
+MAX_MENTIONS = 5
 
 NEGATIVE, NEUTRAL, POSITIVE = 0, 1, 2
 EntityJudgements = dict[str, tuple[bool, frozenset[str]]]
@@ -97,11 +101,6 @@ class LexiconEntityNegative:
         return judgements
 
 
-def nested(entity: str, candidates: Iterable[str]) -> bool:
-    """Whether ``entity`` is part of another, longer candidate of the same text (宜贷网 in 宜贷网(沪))."""
-    return any(entity != other and entity in other for other in candidates)
-
-
 EVENT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "信批违规": ("信批违规", "信披违规", "信息披露违规", "违规披露", "未披露", "披露不实", "虚假陈述"),
     "实控人股东变更": ("实控人变更", "实际控制人变更", "控股股东变更", "股东变更", "易主", "控制权变更"),
@@ -148,13 +147,6 @@ class KeywordEvents:
 
 
 # --- char n-gram linear baseline ------------------------------------------------------------------------
-
-ENTITY_MARK = "Ⓔ"
-"""Stands in for the entity being judged, so that the classifier learns contexts, not names."""
-NESTED_MARK, CONTAINS_MARK, ABSENT_MARK = "Ⓝ", "Ⓒ", "Ⓧ"
-"""Prefixed to a window: the entity is inside a longer candidate / contains a shorter one / is not in the text."""
-WINDOW_CHARS = 30
-MAX_MENTIONS = 5
 
 
 def char_ngram_vectorizer() -> TfidfVectorizer:

@@ -13,10 +13,8 @@ from transformers import BertTokenizer
 
 from nlp.encoding import Encoded, encode_windows
 from nlp.examples import Example
-from nlp.labels import NER_TAGS
+from nlp.labels import IGNORE, NER_TAGS
 from nlp.model import EntityBatch
-
-IGNORE = -100
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 
@@ -45,9 +46,11 @@ FORMAL_CATEGORIES = ("正式-肯定情绪", "正式-否定情绪")
 and the other finance lexicons hold many words no company news would use (分娩, 回顾)."""
 
 
-def lexicon_words(min_length: int = 2, max_length: int = 4) -> tuple[list[str], list[str]]:
+def lexicon_words(
+    min_length: int = 2, max_length: int = 4, root: Path | None = None
+) -> tuple[list[str], list[str]]:
     """(positive, negative) formal finance words, Chinese only, in neither list twice, sorted."""
-    path = data_file(FORMAL_LEXICON)
+    path = data_file(FORMAL_LEXICON, root)
     parsed = yaml.load(path.read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     dictionary = parsed.get("Dictionary") or {}
     missing = [c for c in FORMAL_CATEGORIES if c not in dictionary]

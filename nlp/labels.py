@@ -30,3 +30,5 @@ EVENT_TYPES: tuple[str, ...] = (
     "公司股市异常",
 )
 NO_EVENT = "其他"
+IGNORE = -100
+"""A target position or row that no loss reads (torch's default ignore_index)."""

@@ -26,6 +26,7 @@ from transformers import BertConfig, BertModel
 
 from nlp.labels import EVENT_TYPES, NER_TAGS, SENTIMENT_LABELS
 from nlp.model_files import CONFIG_FILE, WEIGHTS_FILE
+from nlp.ner_crf import ChainCrf
 
 NER_HEADS = ("linear", "bilstm")
 
@@ -45,6 +46,7 @@ class RiskModelConfig:
     ner_head: str = "linear"  # "linear" on the encoder's states, or "bilstm" (see the module docstring)
     ner_hidden: int = 192  # each direction of each BiLSTM layer
     ner_layers: int = 2
+    ner_crf: bool = False  # a linear-chain CRF on the NER scores (nlp.ner_crf), trained and decoded with them
     name: str = "riskwatch-zh-mini"
     version: str = "0"
 
@@ -139,6 +141,7 @@ class RiskModel(nn.Module):
             )
         else:
             self.ner = nn.Linear(hidden, len(config.ner_tags))
+        self.ner_crf = ChainCrf(config.ner_tags) if config.ner_crf else None
         self.events = nn.Linear(hidden, len(config.event_types))
         self.entity_negative = nn.Linear(2 * hidden, 1)
         self.entity_events = nn.Linear(2 * hidden, len(config.event_types))
@@ -172,6 +175,17 @@ class RiskModel(nn.Module):
             return self.ner(input_ids, attention_mask)
         assert hidden is not None, "the linear NER head reads the encoder's states"
         return self.ner(hidden)
+
+    def crf_scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """The NER CRF's (start, transitions, end) scores for decoding, or None without a CRF."""
+        return self.ner_crf.scores() if self.ner_crf is not None else None
+
+    def with_crf(self) -> RiskModel:
+        """A copy with a new NER CRF (zero scores: it decodes as the constraints alone did) and every weight
+        of this model."""
+        model = RiskModel(replace(self.config, ner_crf=True))
+        model.load_state_dict(self.state_dict(), strict=False)
+        return model
 
     def heads(
         self, hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor

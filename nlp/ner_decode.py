@@ -3,7 +3,8 @@
 An argmax per token can tag ``O B-ORG I-LOC I-ORG``: one organisation read as three spans, or an ``I-``
 with no ``B-`` before it. Viterbi over the log-probabilities with the invalid transitions forbidden (an
 ``I-X`` only after ``B-X`` or ``I-X``, never first) gives the most probable sequence the span reader can
-take whole. No learned transitions: the scores are the model's own, so any model gains it without training.
+take whole. Without a CRF no transitions are learned: the scores are the model's own, so any model gains
+it without training; with one (:mod:`nlp.ner_crf`) its learned start, transition and end scores are added.
 The whole batch is decoded at once, one step per token position.
 """
 
@@ -26,19 +27,30 @@ def transition_mask(tags: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
     return allowed, first
 
 
-def constrained_tags(scores: torch.Tensor, lengths: Sequence[int], tags: Sequence[str]) -> list[list[str]]:
+def constrained_tags(
+    scores: torch.Tensor,
+    lengths: Sequence[int],
+    tags: Sequence[str],
+    crf: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+) -> list[list[str]]:
     """Valid BIO tags for each row of ``scores`` (batch, positions, tags: logits), over its first
     ``lengths[row]`` positions. Position 0 and the row's last position are the [CLS] and [SEP] markers of
-    a window: they are tagged ``O`` and the sequence is decoded between them."""
+    a window: they are tagged ``O`` and the sequence is decoded between them. ``crf``: learned (start,
+    transitions, end) scores, added to the constraints."""
     rows = scores.shape[0]
     log_probs = scores.float().log_softmax(-1)
     allowed, first = transition_mask(tags)
     forbidden = torch.zeros(allowed.shape).masked_fill(~allowed, float("-inf"))
+    opening = torch.zeros(len(tags))
+    closing = torch.zeros(len(tags))
+    if crf is not None:
+        start, transitions, end = (part.detach().float() for part in crf)
+        forbidden, opening, closing = forbidden + transitions, start, end
     last = torch.tensor([length - 2 for length in lengths])  # the last content position of each row
     result = [["O"] * length for length in lengths]
     if rows == 0 or int(last.max()) < 1:
         return result
-    score = log_probs[:, 1].masked_fill(~first, float("-inf"))
+    score = (log_probs[:, 1] + opening).masked_fill(~first, float("-inf"))
     final = score.clone()
     pointers: list[torch.Tensor] = []  # pointers[t - 2][row, tag]: best previous tag for ``tag`` at t
     for position in range(2, int(last.max()) + 1):
@@ -46,6 +58,7 @@ def constrained_tags(scores: torch.Tensor, lengths: Sequence[int], tags: Sequenc
         score = best + log_probs[:, position]
         pointers.append(previous)
         final = torch.where((last == position).unsqueeze(1), score, final)
+    final = final + closing
     state = final.argmax(1)
     path = torch.zeros(rows, int(last.max()) + 1, dtype=torch.long)
     for position in range(int(last.max()), 0, -1):

@@ -5,7 +5,9 @@ the given targets, and organisations the NER head finds, each judged negative or
 ``events`` (risk-event types with the entity they concern) and ``model``. Follows transformers' pipeline
 shape: :meth:`Tagger.preprocess` (plain Python) → :meth:`Tagger._forward` (the only torch, under
 ``inference_mode``, batched by length, input order restored) → :meth:`Tagger.postprocess` (plain data).
-Long documents are read whole, in overlapping windows.
+Long documents are read whole, in overlapping windows. Where the model folder carries character n-gram
+heads (:mod:`nlp.ngram_heads`), document sentiment, event types and entity negative are blends of theirs
+and the encoder's, with the weights saved beside them.
 """
 
 from __future__ import annotations
@@ -16,19 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from nlp.decode import bio_spans, evidence_sentences, field_offsets
 from nlp.encoding import Encoded, build_tokenizer, encode_windows
 from nlp.event_rules import find_rule_events
+from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
+from nlp.labels import NO_EVENT
 from nlp.linking import EntityLinker
 from nlp.model import EntityBatch, RiskModel
 from nlp.ner_decode import constrained_tags
+from nlp.ngram_heads import NgramHeads
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
 ENTITY_NEGATIVE_THRESHOLD = 0.5
-EVENT_THRESHOLD = 0.5
 ENTITY_EVENT_THRESHOLD = 0.3
 
 
@@ -110,11 +115,15 @@ class Tagger:
         bf16: bool = False,
         encoder: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, torch.Tensor]]]
         | None = None,
+        ngram: NgramHeads | None = None,
     ) -> None:
         """``encoder``: what computes encoder states and document/token heads for a batch of ids and masks
         (default: ``model.encode`` then ``model.heads``; :class:`nlp.onnx_encoder.OnnxEncoder` runs them in
-        ONNX Runtime). The entity heads always run on ``model``."""
+        ONNX Runtime). The entity heads always run on ``model``. ``ngram``: character n-gram heads to blend
+        in (None: the encoder's heads alone)."""
         self.model = model.eval()
+        self.ngram = ngram
+        self.event_classes = [*model.config.event_types, NO_EVENT]
         self.encoder = encoder
         self.bf16 = bf16  # run the encoder under CPU bfloat16 autocast (fast on CPUs with AVX512-BF16/AMX)
         self.tokenizer = tokenizer
@@ -130,14 +139,17 @@ class Tagger:
         watchlist: Iterable[WatchedEntity] = (),
         int8: bool = False,
         onnx: bool = False,
+        ngram: bool = True,
         **options: Any,
     ) -> Tagger:
         """Load a model folder. ``onnx``: run the encoder in ONNX Runtime (exported at load, a few seconds);
         ``int8``: quantise the weights to int8 (ONNX Runtime's dynamic quantisation with ``onnx``, else
-        PyTorch's on the linear and LSTM layers), for speed."""
+        PyTorch's on the linear and LSTM layers), for speed; ``ngram``: blend in the folder's n-gram heads
+        where it has them (False: the encoder alone)."""
         entities = list(watchlist)
         linker = EntityLinker(entities) if entities else None
         model = RiskModel.load(folder)
+        options["ngram"] = NgramHeads.load(folder) if ngram else None
         if onnx:
             from nlp.onnx_encoder import OnnxEncoder
 
@@ -214,7 +226,8 @@ class Tagger:
                 states, out = states.float(), {name: value.float() for name, value in out.items()}
                 sentiment = out["sentiment"].softmax(-1)
                 events = out["events"].sigmoid()
-                ner = constrained_tags(out["ner"], [len(windows[i].input_ids) for i in chunk], tags)
+                lengths = [len(windows[i].input_ids) for i in chunk]
+                ner = constrained_tags(out["ner"], lengths, tags, self.model.crf_scores())
                 for row, index in enumerate(chunk):
                     size = len(windows[index].input_ids)
                     outputs[index] = WindowOutput(
@@ -288,14 +301,34 @@ class Tagger:
                     entity.mentions.append((start, end))
         prepared.entities.extend(found.values())
 
-    def postprocess(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> dict[str, Any]:
+    def encoder_scores(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> HeadScores:
+        """The encoder's probabilities for one document (after :meth:`_judge_entities`)."""
+        return encoder_scores(
+            [o.sentiment for o in outputs],
+            [len(w.input_ids) for w in prepared.windows],
+            [o.events for o in outputs],
+            [e.negative_score for e in prepared.entities],
+        )
+
+    def ngram_scores(self, prepared: Sequence[Prepared]) -> list[HeadScores]:
+        """The n-gram heads' probabilities for each document, from the text the encoder read."""
+        if self.ngram is None:
+            raise ValueError("this tagger has no n-gram heads")
+        texts = [p.text.strip() for p in prepared]
+        sentiment = self.ngram.sentiment(texts, self.model.config.sentiment_labels)
+        events = self.ngram.events(texts, self.event_classes)
+        scores = []
+        for row, (item, text) in enumerate(zip(prepared, texts, strict=True)):
+            names = [e.name for e in item.entities]
+            windows = self.ngram.entity_windows(item.text, names, [e.mentions for e in item.entities])
+            scores.append(HeadScores(sentiment[row], events[row], self.ngram.entity_negative(text, windows)))
+        return scores
+
+    def postprocess(
+        self, prepared: Prepared, outputs: Sequence[WindowOutput], scores: HeadScores
+    ) -> dict[str, Any]:
         labels = self.model.config.sentiment_labels
-        weights = [len(w.input_ids) for w in prepared.windows]
-        sentiment = [
-            sum(o.sentiment[k] * w for o, w in zip(outputs, weights, strict=True)) / sum(weights)
-            for k in range(len(labels))
-        ]
-        best = max(range(len(labels)), key=sentiment.__getitem__)
+        best = int(np.argmax(scores.sentiment))
         title_length = len(prepared.title)
         mention_index = [
             (entity.watchlist_id or entity.name, s, e)
@@ -305,8 +338,8 @@ class Tagger:
         rule_events = find_rule_events(prepared.text, mention_index)
         cues = [(event.start, event.end) for event in rule_events]
         entities = []
-        for entity in prepared.entities:
-            negative = entity.negative_score >= ENTITY_NEGATIVE_THRESHOLD
+        for entity, negative_score in zip(prepared.entities, scores.entity_negative.tolist(), strict=True):
+            negative = negative_score >= ENTITY_NEGATIVE_THRESHOLD
             entities.append(
                 {
                     "name": entity.name,
@@ -314,15 +347,15 @@ class Tagger:
                     "watchlist_id": entity.watchlist_id,
                     "mentions": [self._mention(s, e, title_length) for s, e in sorted(entity.mentions)],
                     "negative": negative,
-                    "negative_score": round(entity.negative_score, 4),
+                    "negative_score": round(negative_score, 4),
                     "evidence": evidence_sentences(prepared.text, entity.mentions, cues) if negative else [],
                 }
             )
         return {
             **prepared.record,
-            "sentiment": {"label": labels[best], "score": round(sentiment[best], 4)},
+            "sentiment": {"label": labels[best], "score": round(float(scores.sentiment[best]), 4)},
             "entities": entities,
-            "events": self._events(prepared, outputs, rule_events),
+            "events": self._events(prepared, scores, rule_events),
             "model": {"name": self.model.config.name, "version": self.model.config.version},
         }
 
@@ -332,14 +365,11 @@ class Tagger:
         return {"field": field_name, "start": offset, "end": offset + (end - start)}
 
     def _events(
-        self, prepared: Prepared, outputs: Sequence[WindowOutput], rule_events: Sequence[Any]
+        self, prepared: Prepared, scores: HeadScores, rule_events: Sequence[Any]
     ) -> list[dict[str, Any]]:
-        types = self.model.config.event_types
         found: dict[tuple[str, str | None], float] = {}
-        for k, event_type in enumerate(types):
-            score = max(o.events[k] for o in outputs)
-            if score < EVENT_THRESHOLD:
-                continue
+        for event_type, score in chosen_events(scores.events, self.event_classes):
+            k = self.event_classes.index(event_type)
             scored = [(e.event_scores[k], e) for e in prepared.entities if e.event_scores]
             top = max(scored, key=lambda pair: pair[0], default=(0.0, None))
             entity = top[1].name if top[1] is not None and top[0] >= ENTITY_EVENT_THRESHOLD else None
@@ -355,17 +385,30 @@ class Tagger:
 
     # -- the whole pipeline -------------------------------------------------------------------------------
 
-    def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Tag a batch of records; windows of all records share forward batches."""
+    def read(self, records: Sequence[dict[str, Any]]) -> list[tuple[Prepared, list[WindowOutput]]]:
+        """Preprocess and run the encoder over a batch of records (windows of all records share forward
+        batches), organisations found and entities judged: each record with its window outputs."""
         prepared = [self.preprocess(record) for record in records]
         flat = [window for p in prepared for window in p.windows]
         outputs = self._forward(flat)
-        results: list[dict[str, Any]] = []
+        read: list[tuple[Prepared, list[WindowOutput]]] = []
         position = 0
         for item in prepared:
             own = outputs[position : position + len(item.windows)]
             position += len(item.windows)
             self._add_organisations(item, own)
             self._judge_entities(item, own)
-            results.append(self.postprocess(item, own))
-        return results
+            read.append((item, own))
+        return read
+
+    def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Tag a batch of records."""
+        read = self.read(records)
+        scores = [self.encoder_scores(item, own) for item, own in read]
+        if self.ngram is not None:
+            weights = self.ngram.blend
+            scores = [
+                blended(encoder, ngram, weights)
+                for encoder, ngram in zip(scores, self.ngram_scores([item for item, _ in read]), strict=True)
+            ]
+        return [self.postprocess(item, own, s) for (item, own), s in zip(read, scores, strict=True)]

@@ -27,6 +27,7 @@ from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
 from nlp.model import BiLstmTagger, RiskModel, RiskModelConfig
 from nlp.model_files import VOCAB_FILE
+from nlp.ner_crf import ChainCrf
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class TrainConfig:
     lr: float = 2e-4
     ner_head: str | None = None  # None: "bilstm" from scratch, the init model's head with --init
     ner_lr: float = 2e-3  # the BiLSTM NER head's learning rate (an LSTM from scratch wants more than BERT)
+    ner_crf: bool = False  # add a CRF to the NER head (nlp.ner_crf); kept from --init when it has one
+    crf_lr: float = 1e-2  # the CRF's scores start at 0 and are few: they take a larger step than the LSTM
     warmup_fraction: float = 0.06
     task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
     limit: int | None = None  # examples per dataset, for smoke runs
@@ -172,12 +175,15 @@ def pretrain(model: RiskModel, texts: Sequence[str], tokenizer, config: TrainCon
     return curve
 
 
-def multitask_loss(out: dict[str, torch.Tensor], batch: Batch) -> torch.Tensor:
-    """Sum of each head's loss over the targets the batch has."""
+def multitask_loss(out: dict[str, torch.Tensor], batch: Batch, crf: ChainCrf | None = None) -> torch.Tensor:
+    """Sum of each head's loss over the targets the batch has; NER by the CRF's sequence likelihood when the
+    model has one, else per token."""
     parts: list[torch.Tensor] = []
     if (batch.sentiment != IGNORE).any():
         parts.append(F.cross_entropy(out["sentiment"], batch.sentiment, ignore_index=IGNORE))
-    if (batch.ner != IGNORE).any():
+    if (batch.ner != IGNORE).any() and crf is not None:
+        parts.append(crf.negative_log_likelihood(out["ner"], batch.ner))
+    elif (batch.ner != IGNORE).any():
         parts.append(F.cross_entropy(out["ner"].flatten(0, 1), batch.ner.flatten(), ignore_index=IGNORE))
     if batch.events_mask.any():
         parts.append(
@@ -221,10 +227,13 @@ def fine_tune(
     alone (no encoder pass) at ``config.ner_lr``."""
     separate_ner = isinstance(model.ner, BiLstmTagger)
     ner_parameters = list(model.ner.parameters()) if separate_ner else []
-    ner_ids = {id(p) for p in ner_parameters}
-    groups = [{"params": [p for p in model.parameters() if id(p) not in ner_ids], "lr": config.lr}]
+    crf_parameters = list(model.ner_crf.parameters()) if model.ner_crf is not None else []
+    own = {id(p) for p in [*ner_parameters, *crf_parameters]}
+    groups = [{"params": [p for p in model.parameters() if id(p) not in own], "lr": config.lr}]
     if ner_parameters:
         groups.append({"params": ner_parameters, "lr": config.ner_lr})
+    if crf_parameters:
+        groups.append({"params": crf_parameters, "lr": config.crf_lr})
     optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     schedule = linear_schedule(optimizer, config.steps, config.warmup_fraction)
     rng = random.Random(config.seed + 1)
@@ -241,7 +250,7 @@ def fine_tune(
             out = {"ner": model.ner_logits(None, batch.input_ids, batch.attention_mask)}
         else:
             out = model(batch.input_ids, batch.attention_mask, batch.entities)
-        loss = multitask_loss(out, batch)
+        loss = multitask_loss(out, batch, model.ner_crf)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -307,6 +316,7 @@ def train(config: TrainConfig) -> RiskModel:
         intermediate_size=4 * config.hidden_size,
         max_length=config.max_length,
         ner_head=config.ner_head or "bilstm",
+        ner_crf=config.ner_crf,
         version=time.strftime("%Y.%m.%d.%H%M") + f"-h{config.hidden_size}l{config.num_layers}",
     )
     if config.init:
@@ -324,6 +334,8 @@ def train(config: TrainConfig) -> RiskModel:
         )
         if config.ner_head and config.ner_head != model.config.ner_head:
             model = model.with_ner_head(config.ner_head)  # a new head, trained from here
+        if config.ner_crf and model.ner_crf is None:
+            model = model.with_crf()
         model = model.to(config.device)
         config = replace(config, max_length=model.config.max_length)  # windows must fit its positions
     else:

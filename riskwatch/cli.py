@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--int8", action="store_true", help="evaluate the int8-quantised model")
     evaluate.add_argument("--bf16", action="store_true", help="evaluate with the encoder in bfloat16 (CPU)")
     evaluate.add_argument("--onnx", action="store_true", help="evaluate with the encoder in ONNX Runtime")
+    evaluate.add_argument(
+        "--no-ngram", action="store_true", help="the encoder's heads alone, without the n-gram heads' blend"
+    )
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
 
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
@@ -99,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         " other than the model's own is trained anew",
     )
     train.add_argument("--ner-lr", type=float, default=2e-3, help="learning rate of the BiLSTM NER head")
+    train.add_argument(
+        "--ner-crf",
+        action="store_true",
+        help="add a CRF to the NER head (kept from an --init model that has one)",
+    )
     train.add_argument("--steps", type=int, default=4000)
     train.add_argument("--hidden-size", type=int, default=312)
     train.add_argument("--layers", type=int, default=4)
@@ -112,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="how often each task is drawn; changes the defaults entity_negative=3,events=3,forum=2,ner=3,"
         "company_news=1",
     )
+    train.add_argument(
+        "--no-ngram", action="store_true", help="do not fit the character n-gram heads (riskwatch fit-ngram)"
+    )
+
+    fit_ngram = commands.add_parser(
+        "fit-ngram",
+        help="fit a model folder's character n-gram heads (train splits) and their blend (dev splits)",
+    )
+    fit_ngram.add_argument("--model", type=Path, required=True, help="model folder to add them to")
 
     prune = commands.add_parser(
         "prune-vocab", help="cut a model's vocabulary to the tokens its training texts contain"
@@ -304,7 +321,8 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
         return EXIT_CONFIG
     figures = {
         "model": evaluate_model(
-            Tagger.load(model_dir, int8=args.int8, onnx=args.onnx, bf16=args.bf16), limit=args.limit
+            Tagger.load(model_dir, int8=args.int8, onnx=args.onnx, bf16=args.bf16, ngram=not args.no_ngram),
+            limit=args.limit,
         )
     }
     if not args.no_baselines:
@@ -350,6 +368,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         lr=args.lr,
         ner_head=args.ner_head,
         ner_lr=args.ner_lr,
+        ner_crf=args.ner_crf,
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,
@@ -358,7 +377,34 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     if args.task_weights:
         config.task_weights = args.task_weights
     train(config)
+    if not args.no_ngram:
+        _fit_ngram(args.output, console)
     console.print(f"model written to {args.output}")
+    return EXIT_OK
+
+
+def _fit_ngram(folder: Path, console: Console) -> None:
+    from nlp.ngram_blend import fit_ngram_folder
+
+    heads = fit_ngram_folder(folder)
+    for name, weight in heads.blend.items():
+        dev = heads.about[f"{name}.dev"]
+        console.print(
+            f"{name}: n-gram weight {weight:.1f}; dev {dev['figure_at_weight']:.3f} at it, "
+            f"{dev['figure_cross_fitted']:.3f} cross-fitted (encoder alone {dev['encoder_alone']:.3f}, "
+            f"n-gram alone {dev['ngram_alone']:.3f})"
+        )
+
+
+def cmd_fit_ngram(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
+    import logging
+
+    model_dir = required_model(args, config, console)
+    if model_dir is None:
+        return EXIT_CONFIG
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    _fit_ngram(model_dir, console)
+    console.print(f"n-gram heads written to {model_dir}")
     return EXIT_OK
 
 
@@ -395,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, console)
         if args.command == "prune-vocab":
             return cmd_prune_vocab(args, console)
+        if args.command == "fit-ngram":
+            return cmd_fit_ngram(args, config, console)
     except CrawlerError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         return EXIT_CONFIG

@@ -113,6 +113,20 @@ def shared_data() -> Path:
         pytest.skip(f"shared training data not available: {exc}")
 
 
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """A model trained for seconds on a few shared-data rows, once per test session (quality not judged)."""
+    from nlp.train import TrainConfig, train
+
+    output = tmp_path_factory.mktemp("model") / "tiny"
+    config = TrainConfig(
+        output=output, hidden_size=48, num_layers=1, num_heads=2, max_length=64,
+        pretrain_steps=30, pretrain_batch=16, steps=60, batch_size=16, limit=80, log_every=10, lr=2e-3,
+    )  # fmt: skip
+    train(config)
+    return output
+
+
 @dataclass
 class CrawlRun:
     returncode: int

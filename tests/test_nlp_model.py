@@ -35,17 +35,6 @@ def tokenizer(shared_data: Path) -> BertTokenizer:
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
-    output = tmp_path_factory.mktemp("model") / "tiny"
-    config = TrainConfig(
-        output=output, hidden_size=48, num_layers=1, num_heads=2, max_length=64,
-        pretrain_steps=30, pretrain_batch=16, steps=60, batch_size=16, limit=80, log_every=10, lr=2e-3,
-    )  # fmt: skip
-    train(config)
-    return output
-
-
-@pytest.fixture(scope="session")
 def tagger(tiny_model_dir: Path) -> Tagger:
     return Tagger.load(tiny_model_dir, WATCHLIST, batch_size=4)
 

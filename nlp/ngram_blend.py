@@ -1,0 +1,160 @@
+"""Choosing how much the tagger trusts the n-gram heads against the encoder, and what that is worth.
+
+For each blended head (:data:`nlp.ngram_heads.BLENDED`) the weight in :data:`GRID` (0: the encoder alone,
+1: the n-gram head alone) that scores best on its dev split is saved with the heads. A figure read at a
+weight tuned on the same rows flatters it, so each is also **cross-fitted**: the dev split is cut in two
+halves (alternate rows), and each half is scored at the weight the other half chose. ``riskwatch fit-ngram``
+writes both figures into the heads' ``about`` and prints them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from nlp import data, metrics
+from nlp.head_scores import HeadScores, chosen_events
+from nlp.labels import NO_EVENT
+from nlp.ngram_heads import NgramHeads, blend
+from nlp.tagger import ENTITY_NEGATIVE_THRESHOLD, Tagger
+
+logger = logging.getLogger(__name__)
+
+GRID = tuple(round(0.1 * step, 1) for step in range(11))
+P = TypeVar("P")
+
+
+@dataclass(frozen=True)
+class BlendChoice:
+    weight: float  # chosen on the whole dev split
+    tuned: float  # the figure at that weight, on the rows that chose it
+    cross_fitted: float  # each half scored at the other half's weight
+    encoder: float  # weight 0
+    ngram: float  # weight 1
+
+
+def choose_weight(
+    count: int, decide: Callable[[int, float], P], figure: Callable[[dict[int, P]], float]
+) -> BlendChoice:
+    """``decide(row, weight)``: the prediction for one dev row; ``figure``: the metric of predictions by row.
+    Ties go to the smaller weight (the encoder)."""
+
+    def at(rows: Sequence[int], weight: float) -> float:
+        return figure({row: decide(row, weight) for row in rows})
+
+    def best(rows: Sequence[int]) -> float:
+        return max(GRID, key=lambda weight: at(rows, weight))  # max keeps the first of equal figures
+
+    everything = range(count)
+    halves = (everything[0::2], everything[1::2])
+    first, second = best(halves[0]), best(halves[1])
+    crossed = {row: decide(row, second) for row in halves[0]} | {row: decide(row, first) for row in halves[1]}
+    weight = best(everything)
+    return BlendChoice(
+        weight, at(everything, weight), figure(crossed), at(everything, 0.0), at(everything, 1.0)
+    )
+
+
+def dev_scores(
+    tagger: Tagger, records: Sequence[dict[str, Any]], batch: int = 64
+) -> list[tuple[HeadScores, HeadScores, list[str]]]:
+    """(encoder scores, n-gram scores, entity names) of each record."""
+    scored = []
+    for first in range(0, len(records), batch):
+        read = tagger.read(records[first : first + batch])
+        ngram = tagger.ngram_scores([item for item, _ in read])
+        for (item, outputs), ngram_scores in zip(read, ngram, strict=True):
+            scored.append(
+                (tagger.encoder_scores(item, outputs), ngram_scores, [e.name for e in item.entities])
+            )
+    return scored
+
+
+def sentiment_choice(tagger: Tagger, dev: Sequence[data.ForumPost]) -> BlendChoice:
+    scores = dev_scores(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
+
+    def decide(row: int, weight: float) -> int:
+        encoder, ngram, _ = scores[row]
+        return int(np.argmax(blend(encoder.sentiment, ngram.sentiment, weight)))
+
+    def figure(predicted: dict[int, int]) -> float:
+        rows = sorted(predicted)
+        return metrics.macro_f1([dev[r].label for r in rows], [predicted[r] for r in rows]).macro_f1
+
+    return choose_weight(len(dev), decide, figure)
+
+
+def events_choice(tagger: Tagger, dev: Sequence[data.EventText]) -> BlendChoice:
+    scores = dev_scores(tagger, [{"id": t.id, "title": "", "content": t.text} for t in dev])
+
+    def decide(row: int, weight: float) -> frozenset[str]:
+        encoder, ngram, _ = scores[row]
+        found = chosen_events(blend(encoder.events, ngram.events, weight), tagger.event_classes)
+        return frozenset(kind for kind, _ in found) or frozenset({NO_EVENT})
+
+    def figure(predicted: dict[int, frozenset[str]]) -> float:
+        gold = {dev[r].id: dev[r].event_types for r in predicted}
+        return metrics.event_type_prf(gold, {dev[r].id: kinds for r, kinds in predicted.items()}).f1
+
+    return choose_weight(len(dev), decide, figure)
+
+
+def entity_choice(tagger: Tagger, dev: Sequence[data.EntityNegativeText]) -> BlendChoice:
+    records = [
+        {"id": t.id, "title": "", "content": t.full_text, "targets": list(dict.fromkeys(t.candidates))}
+        for t in dev
+    ]
+    scores = dev_scores(tagger, records)
+
+    def decide(row: int, weight: float) -> metrics.Judgement:
+        encoder, ngram, names = scores[row]
+        negative = blend(encoder.entity_negative, ngram.entity_negative, weight)
+        keys = [
+            n
+            for n, s in zip(names, negative, strict=True)
+            if s >= ENTITY_NEGATIVE_THRESHOLD and n in dev[row].candidates
+        ]
+        return bool(keys), keys
+
+    def figure(predicted: dict[int, metrics.Judgement]) -> float:
+        gold = {dev[r].id: (dev[r].negative, dev[r].key_entities) for r in predicted}
+        return metrics.bdci_negative_score(gold, {dev[r].id: j for r, j in predicted.items()}).entity.f1
+
+    return choose_weight(len(dev), decide, figure)
+
+
+def fit_blend(tagger: Tagger, heads: NgramHeads, root: Path | None = None) -> dict[str, BlendChoice]:
+    """Choose ``heads.blend`` on the dev splits with ``tagger``'s encoder (the tagger takes the heads)."""
+    tagger.ngram = heads
+    choices = {
+        "sentiment": sentiment_choice(tagger, data.load_forum_sentiment(root).dev),
+        "events": events_choice(tagger, data.load_event_texts(root).dev),
+        "entity_negative": entity_choice(tagger, data.load_entity_negative(root).dev),
+    }
+    for name, choice in choices.items():
+        heads.blend[name] = choice.weight
+        heads.about[f"{name}.dev"] = {
+            "weight": choice.weight,
+            "figure_at_weight": round(choice.tuned, 4),
+            "figure_cross_fitted": round(choice.cross_fitted, 4),
+            "encoder_alone": round(choice.encoder, 4),
+            "ngram_alone": round(choice.ngram, 4),
+        }
+        logger.info("blend %s: weight %.1f, %s", name, choice.weight, heads.about[f"{name}.dev"])
+    return choices
+
+
+def fit_ngram_folder(folder: Path, root: Path | None = None) -> NgramHeads:
+    """Fit the n-gram heads on the train splits, choose their blend with the folder's encoder on the dev
+    splits, and save them into the folder."""
+    from nlp.ngram_fit import fit_ngram_heads
+
+    heads = fit_ngram_heads(root)
+    fit_blend(Tagger.load(folder, ngram=False), heads, root)
+    heads.save(folder)
+    return heads

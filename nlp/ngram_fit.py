@@ -1,0 +1,184 @@
+"""Fitting the character n-gram heads of :mod:`nlp.ngram_heads` on the train splits of the shared data.
+
+One TF-IDF vocabulary (character 1-3-grams seen in at least two training texts, the most frequent
+:data:`MAX_FEATURES`) serves every head; each head's regularisation C is chosen by 3-fold cross-validation
+on its own training rows (scikit-learn's ``GridSearchCV``), never on a dev split, and so is the width of the
+entity head's windows (:data:`WINDOW_WIDTHS`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold
+
+from nlp import data
+from nlp.company_news import company_names, company_news_examples, lexicon_words
+from nlp.examples import EntityTarget, find_mentions, from_entity_negative, from_event_text
+from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
+from nlp.ngram_heads import BLENDED, WINDOW_CHARS, CharNgramFeatures, LinearHead, NgramHeads, entity_windows
+
+logger = logging.getLogger(__name__)
+
+MAX_FEATURES = 150_000
+CS = (1.0, 4.0, 16.0, 64.0)
+"""The regularisation strengths cross-validation chooses from (scikit-learn's default is 1)."""
+CV_FOLDS = 3
+EVENT_SOURCES = 1000
+COMPANY_NEWS_SOURCES = 3000
+WINDOW_WIDTHS = (5, 10, 30)
+"""Characters each side of a mention that the entity head may see (cross-validated: narrow ones won)."""
+
+
+@dataclass
+class Rows:
+    """One head's training rows: texts, labels, and the group (source text) of each row for the folds."""
+
+    texts: list[str]
+    labels: list[str]
+    groups: list[int]
+
+
+def candidate_windows(text: str, candidates: Sequence[str], width: int = WINDOW_CHARS) -> list[str]:
+    """:func:`nlp.ngram_heads.entity_window` of each distinct candidate, mentions resolved as in training
+    the encoder (an occurrence inside a longer candidate's is not a mention)."""
+    names = list(dict.fromkeys(candidates))
+    mentions = find_mentions(text, names)
+    return entity_windows(text, names, [mentions.get(name, []) for name in names], width)
+
+
+@dataclass
+class EntitySource:
+    """A text that teaches the entity-negative heads: is it negative, and about which of its entities."""
+
+    text: str
+    negative: bool
+    entities: list[EntityTarget]
+
+
+def entity_sources(root: Path | None = None, seed: int = 0) -> list[EntitySource]:
+    """BDCI texts as they are; then, as the encoder learns them, company news: CCKS risk-event headlines
+    (a negative text about each named subject) and the lexicon-built company news of
+    :mod:`nlp.company_news` (polarity words in the same frames), :data:`EVENT_SOURCES` and
+    :data:`COMPANY_NEWS_SOURCES` of them, so that the P2P posts of BDCI stay half of what the heads see."""
+    sources = [
+        EntitySource(t.full_text, t.negative, from_entity_negative(t).entities)
+        for t in data.load_entity_negative(root).train
+    ]
+    rng = random.Random(seed)
+    event_train = data.load_event_texts(root).train
+    headlines = [example for example in map(from_event_text, event_train) if example.entities]
+    for example in rng.sample(headlines, min(EVENT_SOURCES, len(headlines))):
+        sources.append(EntitySource(example.text, True, example.entities))
+    companies = company_names(event_train)
+    if len(companies) > 1:
+        news = company_news_examples(companies, *lexicon_words(root=root), COMPANY_NEWS_SOURCES, seed)
+        sources += [EntitySource(e.text, any(t.negative for t in e.entities), e.entities) for e in news]
+    return sources
+
+
+def training_rows(root: Path | None = None, seed: int = 0) -> tuple[dict[str, Rows], list[EntitySource]]:
+    forum_train, _ = data.load_forum_sentiment(root)
+    event_train, _ = data.load_event_texts(root)
+    sentiment = Rows(
+        [post.text for post in forum_train],
+        [SENTIMENT_LABELS[post.label] for post in forum_train],
+        list(range(len(forum_train))),
+    )
+    events = Rows([], [], [])
+    for index, text in enumerate(event_train):
+        for event_type in sorted(text.event_types):  # a text of two types is a row of each
+            events.texts.append(text.text)
+            events.labels.append(event_type)
+            events.groups.append(index)
+    sources = entity_sources(root, seed)
+    document = Rows([s.text for s in sources], [str(s.negative) for s in sources], list(range(len(sources))))
+    return {"sentiment": sentiment, "events": events, "document_negative": document}, sources
+
+
+def entity_rows(sources: Sequence[EntitySource], width: int) -> Rows:
+    """The entities of the negative texts only: the head is asked only once a text is judged negative."""
+    rows = Rows([], [], [])
+    for index, source in enumerate(sources):
+        if not source.negative:
+            continue
+        names = [e.name for e in source.entities]
+        windows = entity_windows(source.text, names, [e.mentions for e in source.entities], width)
+        for entity, window in zip(source.entities, windows, strict=True):
+            rows.texts.append(window)
+            rows.labels.append(str(bool(entity.negative)))
+            rows.groups.append(index)
+    return rows
+
+
+SETTINGS = {
+    # head: (solver, class_weight, CV scoring). Forum classes are balanced, since its figure is macro-F1.
+    # The binary heads, whose probabilities are multiplied, are chosen by log-loss.
+    "sentiment": ("saga", "balanced", "f1_macro"),
+    "events": ("saga", None, "f1_micro"),
+    "document_negative": ("liblinear", None, "neg_log_loss"),
+    "entity_key": ("liblinear", None, "neg_log_loss"),
+}
+
+
+def fit_ngram_heads(root: Path | None = None, seed: int = 0) -> NgramHeads:
+    """All four heads with blend weights 0 (:mod:`nlp.ngram_blend` chooses them)."""
+    rows, sources = training_rows(root, seed)
+    by_width = {width: entity_rows(sources, width) for width in WINDOW_WIDTHS}
+    vectorizer = TfidfVectorizer(
+        analyzer="char",
+        ngram_range=(1, 3),
+        sublinear_tf=True,
+        min_df=2,
+        max_features=MAX_FEATURES,
+        dtype=np.float32,
+    )
+    every_text = [text for head in [*rows.values(), *by_width.values()] for text in head.texts]
+    vectorizer.fit(list(dict.fromkeys(every_text)))
+    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+    features = CharNgramFeatures(vocabulary, vectorizer.idf_)
+    heads: dict[str, LinearHead] = {}
+    about: dict[str, object] = {"max_features": MAX_FEATURES, "cs": list(CS), "folds": CV_FOLDS}
+    for name, head_rows in rows.items():
+        started = time.perf_counter()
+        heads[name], about[f"{name}.C"], _ = _fit_head(features, head_rows, *SETTINGS[name], seed=seed)
+        about[f"{name}.rows"] = len(head_rows.texts)
+        logger.info(
+            "n-gram head %s: %d rows, %.0f s", name, len(head_rows.texts), time.perf_counter() - started
+        )
+    fitted = {w: _fit_head(features, by_width[w], *SETTINGS["entity_key"], seed=seed) for w in by_width}
+    width = max(fitted, key=lambda w: fitted[w][2])  # the best cross-validated score
+    heads["entity_key"], about["entity_key.C"], _ = fitted[width]
+    about["entity_key.rows"] = len(by_width[width].texts)
+    about["entity_key.window_chars_cv"] = {str(w): round(fitted[w][2], 4) for w in fitted}
+    logger.info(
+        "n-gram head entity_key: %d-character windows (CV %s)", width, about["entity_key.window_chars_cv"]
+    )
+    return NgramHeads(features, heads, dict.fromkeys(BLENDED, 0.0), about, width)
+
+
+def _fit_head(
+    features: CharNgramFeatures, rows: Rows, solver: str, class_weight: str | None, scoring: str, seed: int
+) -> tuple[LinearHead, float, float]:
+    """The head refitted on all rows at the C that cross-validated best, that C, and its CV score."""
+    matrix = features.transform(rows.texts)
+    folds = list(GroupKFold(n_splits=CV_FOLDS).split(matrix, rows.labels, rows.groups))
+    logistic = LogisticRegression(solver=solver, class_weight=class_weight, max_iter=2000, random_state=seed)
+    search = GridSearchCV(logistic, {"C": list(CS)}, scoring=scoring, cv=folds, refit=True)
+    search.fit(matrix, rows.labels)
+    model = search.best_estimator_
+    classes = [str(c) for c in model.classes_]
+    head = LinearHead(classes, model.coef_.astype(np.float32), model.intercept_.astype(np.float64))
+    return head, float(search.best_params_["C"]), float(search.best_score_)
+
+
+EVENT_CLASSES = (*EVENT_TYPES, NO_EVENT)
+"""The columns of the events head as the tagger and the blend read them."""

@@ -1,0 +1,259 @@
+"""The character n-gram heads beside the encoder: their arithmetic against scikit-learn, their files, the
+blend and its weight choice, and the whole path (fit on a small shared-data tree → blend with a tiny
+encoder → save → load → tag)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
+from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
+from nlp.ngram_blend import GRID, choose_weight, fit_blend
+from nlp.ngram_fit import candidate_windows, fit_ngram_heads
+from nlp.ngram_heads import (
+    ABSENT_MARK,
+    CONTAINS_MARK,
+    ENTITY_MARK,
+    NESTED_MARK,
+    NGRAM_META_FILE,
+    CharNgramFeatures,
+    LinearHead,
+    NgramHeads,
+    entity_window,
+)
+from nlp.tagger import Tagger
+
+TEXTS = [
+    "公司违约被立案调查",
+    "业绩大增股价上涨",
+    "平台跑路无法提现",
+    "中标重大项目",
+    "董事长辞职",
+    "回购股份",
+]
+
+
+def _features() -> CharNgramFeatures:
+    vocabulary = sorted(
+        {text[i : i + n] for text in TEXTS for n in (1, 2, 3) for i in range(len(text) - n + 1)}
+    )
+    return CharNgramFeatures(vocabulary, np.linspace(1.0, 2.0, len(vocabulary)))
+
+
+@pytest.mark.parametrize("labels", [[0, 1, 0, 1, 1, 1], ["neg", "neu", "pos", "pos", "neg", "neu"]])
+def test_linear_head_matches_scikit_learn(labels: list) -> None:
+    features = _features()
+    matrix = features.transform(TEXTS)
+    model = LogisticRegression(C=4.0).fit(matrix, labels)
+    head = LinearHead([str(c) for c in model.classes_], model.coef_, model.intercept_)
+    assert np.allclose(head.probabilities(matrix), model.predict_proba(matrix), atol=1e-6)
+
+
+def test_features_are_sublinear_idf_weighted_and_normalised() -> None:
+    features = _features()
+    row = features.transform(["违约违约"]).toarray()[0]
+    assert np.isclose(np.linalg.norm(row), 1.0)
+    weights = {gram: row[features.vocabulary.index(gram)] for gram in ("违", "违约")}
+    idf = {gram: features.idf[features.vocabulary.index(gram)] for gram in weights}
+    # 违 and 违约 occur twice each: the same sublinear tf (1 + ln 2), so their weights are in idf ratio
+    assert np.isclose(weights["违"] / weights["违约"], idf["违"] / idf["违约"])
+    assert features.transform(["天气晴朗"]).nnz == 0
+
+
+def _heads(blend: dict[str, float] | None = None) -> NgramHeads:
+    """Heads fitted on six texts; the multiclass ones Fortran-ordered, as scikit-learn leaves them."""
+    features = _features()
+    matrix = features.transform(TEXTS)
+    heads = {}
+    for name, labels in {
+        "sentiment": ["negative", "positive", "negative", "positive", "neutral", "positive"],
+        "events": ["涉嫌违法", NO_EVENT, "失联跑路", NO_EVENT, "不能履职", NO_EVENT],
+        "document_negative": ["True", "False", "True", "False", "True", "False"],
+        "entity_key": ["True", "False", "True", "True", "False", "False"],
+    }.items():
+        model = LogisticRegression(C=10.0).fit(matrix, labels)
+        heads[name] = LinearHead([str(c) for c in model.classes_], model.coef_, model.intercept_)
+    assert not heads["events"].coef.flags.c_contiguous  # what the save must not scramble
+    return NgramHeads(features, heads, blend or {"sentiment": 0.5, "events": 0.3, "entity_negative": 1.0}, {})
+
+
+def test_heads_survive_their_files(tmp_path: Path) -> None:
+    heads = _heads()
+    heads.save(tmp_path)
+    loaded = NgramHeads.load(tmp_path)
+    assert loaded is not None and loaded.blend == heads.blend
+    types = [*EVENT_TYPES, NO_EVENT]
+    for name in ("sentiment", "events"):
+        assert loaded.heads[name].classes == heads.heads[name].classes
+    # float16 coefficients: probabilities equal to about 1e-3
+    assert np.allclose(
+        loaded.sentiment(TEXTS, SENTIMENT_LABELS), heads.sentiment(TEXTS, SENTIMENT_LABELS), atol=2e-3
+    )
+    events = heads.events(TEXTS, types)  # six training texts do not have every type: those are 0
+    assert np.allclose(events.sum(axis=1), 1.0) and not events[:, types.index("信批违规")].any()
+    windows = [entity_window("甲公司违约", [(0, 3)])]
+    assert np.allclose(
+        loaded.entity_negative("甲公司违约", windows), heads.entity_negative("甲公司违约", windows), atol=2e-3
+    )
+
+
+def test_a_folder_without_heads_has_none_and_a_bad_blend_is_named(tmp_path: Path) -> None:
+    assert NgramHeads.load(tmp_path) is None
+    _heads().save(tmp_path)
+    meta = json.loads((tmp_path / NGRAM_META_FILE).read_text("utf-8"))
+    meta["blend"]["events"] = 1.5
+    (tmp_path / NGRAM_META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"ngram_heads.json: blend.events .* \[0, 1\], got 1.5"):
+        NgramHeads.load(tmp_path)
+
+
+def test_entity_windows_mark_mentions_and_flags() -> None:
+    text = "宜贷网(沪)逾期，宜贷网回应"
+    assert entity_window(text, [(9, 12)]) == f"宜贷网(沪)逾期，{ENTITY_MARK}回应"
+    assert entity_window(text, []) == ABSENT_MARK
+    windows = candidate_windows(text, ["宜贷网", "宜贷网(沪)", "宜贷网"])
+    assert len(windows) == 2  # a candidate named twice is judged once
+    nested_one, longer = windows
+    assert nested_one.startswith(NESTED_MARK) and f"，{ENTITY_MARK}回应" in nested_one
+    # the longer name's mention is its own, and it contains the shorter candidate
+    assert longer.startswith(CONTAINS_MARK + ENTITY_MARK) and "宜贷网(沪)" not in longer
+
+
+def test_encoder_scores_read_other_as_no_likely_type() -> None:
+    scores = encoder_scores([[0.8, 0.1, 0.1], [0.2, 0.6, 0.2]], [30, 10], [[0.3, 0.9], [0.6, 0.1]], [0.7])
+    assert np.allclose(scores.sentiment, [0.65, 0.225, 0.125])
+    assert np.allclose(scores.events, [0.6, 0.9, 0.1])  # per type its likeliest window; 其他 = 1 − 0.9
+
+
+def test_chosen_events() -> None:
+    classes = ["评级调整", "业绩下滑", NO_EVENT]
+    assert chosen_events(np.array([0.3, 0.6, 0.1]), classes) == [("业绩下滑", 0.6)]
+    assert chosen_events(np.array([0.2, 0.3, 0.5]), classes) == []  # 其他 likeliest: no risk event
+    assert chosen_events(np.array([0.45, 0.3, 0.25]), classes) == [("评级调整", 0.45)]  # likeliest, below 0.5
+    assert [kind for kind, _ in chosen_events(np.array([0.7, 0.55, 0.0]), classes)] == [
+        "评级调整",
+        "业绩下滑",
+    ]
+
+
+def test_blended_weights_each_head() -> None:
+    encoder = HeadScores(np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0]), np.array([0.2, 0.9]))
+    ngram = HeadScores(np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0]), np.array([0.8, 0.1]))
+    mixed = blended(encoder, ngram, {"sentiment": 0.25, "events": 1.0, "entity_negative": 0.5})
+    assert np.allclose(mixed.sentiment, [0.75, 0.0, 0.25])
+    assert np.allclose(mixed.events, [1.0, 0.0])
+    assert np.allclose(mixed.entity_negative, [0.5, 0.5])
+
+
+def test_choose_weight_prefers_the_better_source_and_cross_fits() -> None:
+    rng = random.Random(3)
+    gold = [rng.random() < 0.5 for _ in range(200)]
+    good = [g if rng.random() < 0.9 else not g for g in gold]  # the n-gram source: 90 % right
+    poor = [g if rng.random() < 0.6 else not g for g in gold]  # the encoder: 60 % right
+
+    def decide(row: int, weight: float) -> bool:
+        return weight * good[row] + (1 - weight) * poor[row] > 0.5
+
+    def accuracy(predicted: dict[int, bool]) -> float:
+        return sum(predicted[r] == gold[r] for r in predicted) / len(predicted)
+
+    choice = choose_weight(len(gold), decide, accuracy)
+    assert choice.weight > 0.5 and choice.weight in GRID
+    assert choice.ngram == pytest.approx(accuracy({r: good[r] for r in range(200)}))
+    assert choice.encoder == pytest.approx(accuracy({r: poor[r] for r in range(200)}))
+    assert choice.cross_fitted <= choice.tuned
+    # where both sources are the same, ties go to the encoder
+    assert choose_weight(len(gold), lambda r, w: good[r], accuracy).weight == 0.0
+
+
+# -- the whole path on a small shared-data tree ------------------------------------------------------------
+
+COMPANIES = ["鸿远地产", "明川科技", "华信证券", "金桥银行", "东方电气", "北辰集团"]
+NEGATIVE_FRAMES = ["{}未能兑付到期债券，投资者维权", "{}涉嫌财务造假被立案调查", "{}平台跑路，用户无法提现"]
+NEUTRAL_FRAMES = ["{}召开年度股东大会", "{}发布新产品", "{}中标重大项目，业绩增长"]
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def small_shared_data(root: Path) -> Path:
+    """entity_negative, forum_sentiment and events CSVs in the shared layout, a few dozen rows each."""
+    entity_rows, event_rows, forum_rows = [], [], []
+    for i in range(60):
+        company, other = COMPANIES[i % 6], COMPANIES[(i + 1) % 6]
+        negative = i % 2 == 0
+        frame = (NEGATIVE_FRAMES if negative else NEUTRAL_FRAMES)[i % 3]
+        text = frame.format(company) + f"，{other}表示关注。第{i}号"
+        split = "dev" if i % 5 == 0 else "train"
+        entity_rows.append(
+            [f"e{i}", "", text, f"{company};{other}", int(negative), company if negative else "", split]
+        )
+        event_type = ["涉嫌违法", "提现困难", "失联跑路"][i % 3] if negative else NO_EVENT
+        event_rows.append([str(i), text, event_type, company if negative else "", split])
+        forum_rows.append([["又跌停了，割肉", "走势平稳，观望", "大涨，满仓干"][i % 3] + f"{i}", i % 3])
+    _write_csv(
+        root / "entity_negative/train.csv",
+        ["id", "title", "text", "entity", "negative", "key_entity", "split"],
+        entity_rows,
+    )
+    _write_csv(root / "events/train.csv", ["id", "text", "event_type", "subject", "split"], event_rows)
+    _write_csv(root / "forum_sentiment/train.csv", ["text", "label"], forum_rows)
+    return root
+
+
+def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, shared_data: Path) -> None:
+    root = small_shared_data(tmp_path / "shared")
+    lexicon = Path("lexicons/FinacialFormalUnformal.yaml")  # the company news' polarity words
+    (root / lexicon.parent).mkdir()
+    shutil.copy(shared_data / lexicon, root / lexicon)
+    heads = fit_ngram_heads(root)
+    assert set(heads.about) >= {"sentiment.C", "events.C", "document_negative.C", "entity_key.C"}
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    tagger = Tagger.load(folder, ngram=False)
+    choices = fit_blend(tagger, heads, root)
+    assert set(choices) == {"sentiment", "events", "entity_negative"}
+    for name, choice in choices.items():
+        assert heads.blend[name] == choice.weight
+        assert heads.about[f"{name}.dev"]["figure_cross_fitted"] == round(choice.cross_fitted, 4)
+    # the n-gram heads learn this toy data perfectly; the tiny encoder, trained for seconds, does not
+    assert choices["events"].ngram == 1.0 and choices["events"].weight > 0
+    heads.save(folder)
+
+    record = {
+        "id": "x",
+        "title": "",
+        "content": NEGATIVE_FRAMES[2].format("鸿远地产"),
+        "targets": ["鸿远地产", "不在文中"],
+    }
+    encoder_alone = Tagger.load(folder, ngram=False).tag([record])[0]
+    with_heads = Tagger.load(folder)
+    assert with_heads.ngram is not None and with_heads.ngram.blend == heads.blend
+    tagged = with_heads.tag([record])[0]
+    assert [e["name"] for e in tagged["entities"]][:2] == ["鸿远地产", "不在文中"]  # every target, once
+    read = with_heads.read([record])
+    encoder = with_heads.encoder_scores(*read[0])
+    ngram = with_heads.ngram_scores([read[0][0]])[0]
+    expected = blended(encoder, ngram, heads.blend)
+    assert tagged["sentiment"]["score"] == pytest.approx(float(expected.sentiment.max()), abs=1e-4)
+    assert tagged["entities"][0]["negative_score"] == pytest.approx(
+        float(expected.entity_negative[0]), abs=1e-4
+    )
+    assert encoder_alone["entities"][0]["negative_score"] == pytest.approx(
+        float(encoder.entity_negative[0]), abs=1e-4
+    )
+    if heads.blend["events"] == 1.0:  # the n-gram head alone decides: 失联跑路 from the toy data's frame
+        assert "失联跑路" in {event["type"] for event in tagged["events"]}
