@@ -20,7 +20,17 @@ def test_shipped_model_fits_the_size_budget() -> None:
     files = [p for p in DEFAULT_MODEL.iterdir() if p.is_file()]
     names = {p.name for p in files}
     assert {"model.safetensors", "riskwatch_model.json", "vocab.txt", "MODEL_CARD.md"} <= names
+    assert {"ngram_heads.safetensors", "ngram_heads.json"} <= names
     assert sum(p.stat().st_size for p in files) <= FLOORS["max_bytes"]
+
+
+def test_shipped_model_blends_its_ngram_heads_as_chosen() -> None:
+    from nlp.ngram_heads import BLENDED, NgramHeads
+
+    heads = NgramHeads.load(DEFAULT_MODEL)
+    assert heads is not None and set(heads.blend) == set(BLENDED)
+    for name, weight in heads.blend.items():  # the figures its weight was chosen by are kept with it
+        assert heads.about[f"{name}.dev"]["weight"] == weight
 
 
 @pytest.fixture(scope="module")
