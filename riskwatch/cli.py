@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add a CRF to the NER head (kept from an --init model that has one)",
     )
+    train.add_argument("--crf-lr", type=float, default=1e-2, help="learning rate of the NER CRF's scores")
     train.add_argument("--steps", type=int, default=4000)
     train.add_argument("--hidden-size", type=int, default=312)
     train.add_argument("--layers", type=int, default=4)
@@ -369,6 +370,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         ner_head=args.ner_head,
         ner_lr=args.ner_lr,
         ner_crf=args.ner_crf,
+        crf_lr=args.crf_lr,
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,
