@@ -22,9 +22,10 @@ from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from nlp import data
 from nlp.company_news import company_names, company_news_examples, lexicon_words
-from nlp.examples import EntityTarget, find_mentions, from_entity_negative, from_event_text
-from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
-from nlp.ngram_heads import BLENDED, WINDOW_CHARS, CharNgramFeatures, LinearHead, NgramHeads, entity_windows
+from nlp.data import EventText
+from nlp.examples import EntityTarget, from_entity_negative, from_event_text
+from nlp.labels import SENTIMENT_LABELS
+from nlp.ngram_heads import BLENDED, CharNgramFeatures, LinearHead, NgramHeads, entity_windows
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +48,6 @@ class Rows:
     groups: list[int]
 
 
-def candidate_windows(text: str, candidates: Sequence[str], width: int = WINDOW_CHARS) -> list[str]:
-    """:func:`nlp.ngram_heads.entity_window` of each distinct candidate, mentions resolved as in training
-    the encoder (an occurrence inside a longer candidate's is not a mention)."""
-    names = list(dict.fromkeys(candidates))
-    mentions = find_mentions(text, names)
-    return entity_windows(text, names, [mentions.get(name, []) for name in names], width)
-
-
 @dataclass
 class EntitySource:
     """A text that teaches the entity-negative heads: is it negative, and about which of its entities."""
@@ -64,7 +57,9 @@ class EntitySource:
     entities: list[EntityTarget]
 
 
-def entity_sources(root: Path | None = None, seed: int = 0) -> list[EntitySource]:
+def entity_sources(
+    event_train: Sequence[EventText], root: Path | None = None, seed: int = 0
+) -> list[EntitySource]:
     """BDCI texts as they are; then, as the encoder learns them, company news: CCKS risk-event headlines
     (a negative text about each named subject) and the lexicon-built company news of
     :mod:`nlp.company_news` (polarity words in the same frames), :data:`EVENT_SOURCES` and
@@ -74,7 +69,6 @@ def entity_sources(root: Path | None = None, seed: int = 0) -> list[EntitySource
         for t in data.load_entity_negative(root).train
     ]
     rng = random.Random(seed)
-    event_train = data.load_event_texts(root).train
     headlines = [example for example in map(from_event_text, event_train) if example.entities]
     for example in rng.sample(headlines, min(EVENT_SOURCES, len(headlines))):
         sources.append(EntitySource(example.text, True, example.entities))
@@ -99,7 +93,7 @@ def training_rows(root: Path | None = None, seed: int = 0) -> tuple[dict[str, Ro
             events.texts.append(text.text)
             events.labels.append(event_type)
             events.groups.append(index)
-    sources = entity_sources(root, seed)
+    sources = entity_sources(event_train, root, seed)
     document = Rows([s.text for s in sources], [str(s.negative) for s in sources], list(range(len(sources))))
     return {"sentiment": sentiment, "events": events, "document_negative": document}, sources
 
@@ -178,7 +172,3 @@ def _fit_head(
     classes = [str(c) for c in model.classes_]
     head = LinearHead(classes, model.coef_.astype(np.float32), model.intercept_.astype(np.float64))
     return head, float(search.best_params_["C"]), float(search.best_score_)
-
-
-EVENT_CLASSES = (*EVENT_TYPES, NO_EVENT)
-"""The columns of the events head as the tagger and the blend read them."""

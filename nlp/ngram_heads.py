@@ -135,21 +135,25 @@ class NgramHeads:
         """:func:`entity_windows` at the width the heads were fitted on."""
         return entity_windows(text, names, mentions, self.window_chars)
 
-    def sentiment(self, texts: Sequence[str], labels: Sequence[str]) -> np.ndarray:
-        """(texts, len(labels)) probabilities, columns in the order of ``labels``."""
-        return _columns(self.heads["sentiment"], self.features.transform(texts), labels)
+    def document_scores(
+        self, texts: Sequence[str], labels: Sequence[str], types: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each text's sentiment (columns in the order of ``labels``), event types (in the order of
+        ``types``, 其他 among them) and probability of being negative, from one feature transform."""
+        features = self.features.transform(texts)
+        return (
+            _columns(self.heads["sentiment"], features, labels),
+            _columns(self.heads["events"], features, types),
+            self.heads["document_negative"].probabilities(features)[:, 1],
+        )
 
-    def events(self, texts: Sequence[str], types: Sequence[str]) -> np.ndarray:
-        """(texts, len(types)) probabilities, columns in the order of ``types`` (其他 among them)."""
-        return _columns(self.heads["events"], self.features.transform(texts), types)
-
-    def entity_negative(self, text: str, windows: Sequence[str]) -> np.ndarray:
+    def entity_negative(self, document_negative: float, windows: Sequence[str]) -> np.ndarray:
         """P(the text is negative) · P(key entity | negative) for each entity window of one text."""
         if not windows:
             return np.zeros(0)
-        negative = self.heads["document_negative"].probabilities(self.features.transform([text]))[0, 1]
-        key = self.heads["entity_key"].probabilities(self.features.transform(windows))[:, 1]
-        return negative * key
+        return (
+            document_negative * self.heads["entity_key"].probabilities(self.features.transform(windows))[:, 1]
+        )
 
     # -- files -------------------------------------------------------------------------------------------
 

@@ -314,14 +314,15 @@ class Tagger:
         """The n-gram heads' probabilities for each document, from the text the encoder read."""
         if self.ngram is None:
             raise ValueError("this tagger has no n-gram heads")
-        texts = [p.text.strip() for p in prepared]
-        sentiment = self.ngram.sentiment(texts, self.model.config.sentiment_labels)
-        events = self.ngram.events(texts, self.event_classes)
+        sentiment, events, negative = self.ngram.document_scores(
+            [p.text.strip() for p in prepared], self.model.config.sentiment_labels, self.event_classes
+        )
         scores = []
-        for row, (item, text) in enumerate(zip(prepared, texts, strict=True)):
+        for row, item in enumerate(prepared):
             names = [e.name for e in item.entities]
             windows = self.ngram.entity_windows(item.text, names, [e.mentions for e in item.entities])
-            scores.append(HeadScores(sentiment[row], events[row], self.ngram.entity_negative(text, windows)))
+            entities = self.ngram.entity_negative(float(negative[row]), windows)
+            scores.append(HeadScores(sentiment[row], events[row], entities))
         return scores
 
     def postprocess(
