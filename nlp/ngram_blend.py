@@ -9,7 +9,9 @@ writes both figures into the heads' ``about`` and prints them.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ import numpy as np
 from nlp import data, metrics
 from nlp.head_scores import HeadScores, chosen_events
 from nlp.labels import NO_EVENT
+from nlp.model_files import CONFIG_FILE
 from nlp.ngram_heads import NgramHeads, blend
 from nlp.tagger import ENTITY_NEGATIVE_THRESHOLD, Tagger
 
@@ -149,12 +152,24 @@ def fit_blend(tagger: Tagger, heads: NgramHeads, root: Path | None = None) -> di
     return choices
 
 
+def restamp(folder: Path) -> str:
+    """A new version stamp for the folder's model (its tags change with its heads), keeping what follows
+    the stamp (``-h256l4-cont``): 2026.12.01.2042-h256l4-cont → 2026.12.02.0930-h256l4-cont."""
+    path = folder / CONFIG_FILE
+    config = json.loads(path.read_text("utf-8"))
+    _, dash, rest = str(config.get("version", "")).partition("-")
+    config["version"] = time.strftime("%Y.%m.%d.%H%M") + dash + rest
+    path.write_text(json.dumps(config, ensure_ascii=False, indent=2), "utf-8")
+    return config["version"]
+
+
 def fit_ngram_folder(folder: Path, root: Path | None = None) -> NgramHeads:
     """Fit the n-gram heads on the train splits, choose their blend with the folder's encoder on the dev
-    splits, and save them into the folder."""
+    splits, save them into the folder and give its model a new version stamp."""
     from nlp.ngram_fit import fit_ngram_heads
 
     heads = fit_ngram_heads(root)
     fit_blend(Tagger.load(folder, ngram=False), heads, root)
     heads.save(folder)
+    logger.info("model version %s", restamp(folder))
     return heads

@@ -2,20 +2,22 @@
 
 One TF-IDF vocabulary (character 1-3-grams seen in at least two training texts, the most frequent
 :data:`MAX_FEATURES`) serves every head; each head's regularisation C is chosen by 3-fold cross-validation
-on its own training rows (scikit-learn's ``GridSearchCV``), never on a dev split, and so is the width of the
-entity head's windows (:data:`WINDOW_WIDTHS`).
+on its own training rows (scikit-learn's ``GridSearchCV``), never on a dev split, and so are the width of the
+entity head's windows (:data:`WINDOW_WIDTHS`) and the weight of its name-suffix columns (:data:`NAME_WEIGHTS`).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
@@ -37,6 +39,8 @@ EVENT_SOURCES = 1000
 COMPANY_NEWS_SOURCES = 3000
 WINDOW_WIDTHS = (5, 10, 30)
 """Characters each side of a mention that the entity head may see (cross-validated: narrow ones won)."""
+NAME_WEIGHTS = (0.0, 0.6, 1.0)
+"""Scales of the entity head's name-suffix columns beside its window columns; 0 leaves them out."""
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Rows:
     texts: list[str]
     labels: list[str]
     groups: list[int]
+    names: list[str] = field(default_factory=list)  # entity rows: the candidate each window is about
 
 
 @dataclass
@@ -108,6 +113,7 @@ def entity_rows(sources: Sequence[EntitySource], width: int) -> Rows:
         windows = entity_windows(source.text, names, [e.mentions for e in source.entities], width)
         for entity, window in zip(source.entities, windows, strict=True):
             rows.texts.append(window)
+            rows.names.append(entity.name)
             rows.labels.append(str(bool(entity.negative)))
             rows.groups.append(index)
     return rows
@@ -143,27 +149,36 @@ def fit_ngram_heads(root: Path | None = None, seed: int = 0) -> NgramHeads:
     about: dict[str, object] = {"max_features": MAX_FEATURES, "cs": list(CS), "folds": CV_FOLDS}
     for name, head_rows in rows.items():
         started = time.perf_counter()
-        heads[name], about[f"{name}.C"], _ = _fit_head(features, head_rows, *SETTINGS[name], seed=seed)
+        matrix = features.transform(head_rows.texts)
+        heads[name], about[f"{name}.C"], _ = _fit_head(matrix, head_rows, *SETTINGS[name], seed=seed)
         about[f"{name}.rows"] = len(head_rows.texts)
         logger.info(
             "n-gram head %s: %d rows, %.0f s", name, len(head_rows.texts), time.perf_counter() - started
         )
-    fitted = {w: _fit_head(features, by_width[w], *SETTINGS["entity_key"], seed=seed) for w in by_width}
-    width = max(fitted, key=lambda w: fitted[w][2])  # the best cross-validated score
-    heads["entity_key"], about["entity_key.C"], _ = fitted[width]
+    fitted = {}
+    for width, weight in itertools.product(WINDOW_WIDTHS, NAME_WEIGHTS):
+        entity = by_width[width]
+        view = NgramHeads(features, {}, {}, {}, width, weight)
+        matrix = view.entity_features(entity.texts, entity.names)
+        fitted[width, weight] = _fit_head(matrix, entity, *SETTINGS["entity_key"], seed=seed)
+    width, name_weight = max(fitted, key=lambda key: fitted[key][2])  # the best cross-validated score
+    heads["entity_key"], about["entity_key.C"], _ = fitted[width, name_weight]
     about["entity_key.rows"] = len(by_width[width].texts)
-    about["entity_key.window_chars_cv"] = {str(w): round(fitted[w][2], 4) for w in fitted}
+    about["entity_key.cv"] = {f"width {w}, names {n}": round(fitted[w, n][2], 4) for w, n in fitted}
     logger.info(
-        "n-gram head entity_key: %d-character windows (CV %s)", width, about["entity_key.window_chars_cv"]
+        "n-gram head entity_key: %d-character windows, name weight %s (CV %s)",
+        width,
+        name_weight,
+        about["entity_key.cv"],
     )
-    return NgramHeads(features, heads, dict.fromkeys(BLENDED, 0.0), about, width)
+    return NgramHeads(features, heads, dict.fromkeys(BLENDED, 0.0), about, width, name_weight)
 
 
 def _fit_head(
-    features: CharNgramFeatures, rows: Rows, solver: str, class_weight: str | None, scoring: str, seed: int
+    matrix: sparse.csr_matrix, rows: Rows, solver: str, class_weight: str | None, scoring: str, seed: int
 ) -> tuple[LinearHead, float, float]:
-    """The head refitted on all rows at the C that cross-validated best, that C, and its CV score."""
-    matrix = features.transform(rows.texts)
+    """The head on ``rows`` (their features: ``matrix``) refitted on all of them at the C that
+    cross-validated best, that C, and its CV score."""
     folds = list(GroupKFold(n_splits=CV_FOLDS).split(matrix, rows.labels, rows.groups))
     logistic = LogisticRegression(solver=solver, class_weight=class_weight, max_iter=2000, random_state=seed)
     search = GridSearchCV(logistic, {"C": list(CS)}, scoring=scoring, cv=folds, refit=True)

@@ -7,7 +7,10 @@ the model folder may carry four linear heads over one TF-IDF vocabulary:
 - ``sentiment``: the 3 document-sentiment classes (forum posts);
 - ``events``: the 21 risk-event types and 其他 as one softmax (96 % of the texts have one type);
 - ``document_negative`` and ``entity_key``: BDCI's two steps, "is the text negative" and "is this candidate
-  a key entity of a negative text", over the text around the candidate's mentions (:func:`entity_window`).
+  a key entity of a negative text", over the text around the candidate's mentions (:func:`entity_window`)
+  and, in a second block of columns, the last characters of the candidate's name (:func:`name_suffix`):
+  what kind of name it is (…公司 and …集团 are subjects, …网 and …新闻 are sources, …银行 often a custodian),
+  not which name.
 
 The tagger blends each with its encoder head as ``weight · n-gram + (1 − weight) · encoder``; the weights are
 chosen on the dev splits by :mod:`nlp.ngram_blend` and saved with the heads. Stored without pickle: the
@@ -40,6 +43,8 @@ NESTED_MARK, CONTAINS_MARK, ABSENT_MARK = "Ⓝ", "Ⓒ", "Ⓧ"
 WINDOW_CHARS = 30
 """Characters each side of a mention, by default; the fitted heads keep the width cross-validation chose."""
 MAX_MENTIONS = 8
+NAME_SUFFIX_CHARS = 2
+"""Characters at the end of a candidate's name the entity head reads: its kind, too short to be its identity."""
 
 
 def nested(entity: str, candidates: Iterable[str]) -> bool:
@@ -78,6 +83,11 @@ def entity_window(
         windows.append(f"{left}{ENTITY_MARK}{text[end : end + width]}")
     prefix = (NESTED_MARK if nested else "") + (CONTAINS_MARK if contains else "")
     return prefix + (" | ".join(windows) if windows else ABSENT_MARK)
+
+
+def name_suffix(name: str, chars: int = NAME_SUFFIX_CHARS) -> str:
+    """The end of a name with the company suffixes kept (鸿远地产集团股份有限公司 → 公司, 宜贷网 → 贷网)."""
+    return name.strip()[-chars:]
 
 
 @dataclass
@@ -128,6 +138,7 @@ class NgramHeads:
     blend: dict[str, float]  # BLENDED → weight of the n-gram probability, 0 (encoder alone) to 1
     about: dict[str, object]  # how they were fitted and chosen (C per head, cross-fitted dev figures)
     window_chars: int = WINDOW_CHARS  # the entity windows' width the entity_key head was fitted on
+    name_weight: float = 0.0  # scale of the entity_key head's name-suffix columns; 0: it has none
 
     def entity_windows(
         self, text: str, names: Sequence[str], mentions: Sequence[Sequence[tuple[int, int]]]
@@ -147,13 +158,25 @@ class NgramHeads:
             self.heads["document_negative"].probabilities(features)[:, 1],
         )
 
-    def entity_negative(self, document_negative: float, windows: Sequence[str]) -> np.ndarray:
-        """P(the text is negative) · P(key entity | negative) for each entity window of one text."""
+    def entity_features(self, windows: Sequence[str], names: Sequence[str]) -> sparse.csr_matrix:
+        """The entity_key head's input: each window's n-grams, then (when the head has them) its name
+        suffix's, scaled by :attr:`name_weight`, in columns of their own."""
+        features = self.features.transform(windows)
+        if not self.name_weight:
+            return features
+        suffixes = self.features.transform([name_suffix(name) for name in names])
+        return sparse.hstack([features, self.name_weight * suffixes], format="csr")
+
+    def entity_negative(
+        self, document_negative: float, windows: Sequence[str], names: Sequence[str]
+    ) -> np.ndarray:
+        """P(the text is negative) · P(key entity | negative) for each entity (window and name) of one text."""
+        if len(windows) != len(names):
+            raise ValueError(f"{len(windows)} entity windows for {len(names)} names")
         if not windows:
             return np.zeros(0)
-        return (
-            document_negative * self.heads["entity_key"].probabilities(self.features.transform(windows))[:, 1]
-        )
+        key = self.heads["entity_key"].probabilities(self.entity_features(windows, names))[:, 1]
+        return document_negative * key
 
     # -- files -------------------------------------------------------------------------------------------
 
@@ -170,6 +193,7 @@ class NgramHeads:
             "classes": {name: head.classes for name, head in self.heads.items()},
             "blend": self.blend,
             "window_chars": self.window_chars,
+            "name_weight": self.name_weight,
             "about": self.about,
             "vocabulary": self.features.vocabulary,
         }
@@ -202,7 +226,18 @@ class NgramHeads:
                 )
         features = CharNgramFeatures(meta["vocabulary"], tensors["idf"], tuple(meta["ngram_range"]))
         window_chars = meta.get("window_chars", WINDOW_CHARS)
-        return cls(features, heads, dict(meta["blend"]), meta.get("about", {}), int(window_chars))
+        name_weight = float(meta.get("name_weight", 0.0))  # folders before 2026-12-02 have no name columns
+        expected = len(features.vocabulary) * (2 if name_weight else 1)
+        for name, head in heads.items():
+            width = expected if name == "entity_key" else len(features.vocabulary)
+            if head.coef.shape[1] != width:
+                raise ValueError(
+                    f"{weights_path}: {name}.coef has {head.coef.shape[1]} columns, expected {width}"
+                    f" ({len(features.vocabulary)} n-grams, name_weight {name_weight})"
+                )
+        return cls(
+            features, heads, dict(meta["blend"]), meta.get("about", {}), int(window_chars), name_weight
+        )
 
 
 def _columns(head: LinearHead, features: sparse.csr_matrix, wanted: Sequence[str]) -> np.ndarray:

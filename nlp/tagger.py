@@ -321,7 +321,7 @@ class Tagger:
         for row, item in enumerate(prepared):
             names = [e.name for e in item.entities]
             windows = self.ngram.entity_windows(item.text, names, [e.mentions for e in item.entities])
-            entities = self.ngram.entity_negative(float(negative[row]), windows)
+            entities = self.ngram.entity_negative(float(negative[row]), windows, names)
             scores.append(HeadScores(sentiment[row], events[row], entities))
         return scores
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from sklearn.linear_model import LogisticRegression
 from nlp.examples import find_mentions
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
-from nlp.ngram_blend import GRID, choose_weight, fit_blend
-from nlp.ngram_fit import fit_ngram_heads
+from nlp.model_files import CONFIG_FILE
+from nlp.ngram_blend import GRID, choose_weight, fit_blend, restamp
+from nlp.ngram_fit import NAME_WEIGHTS, WINDOW_WIDTHS, fit_ngram_heads
 from nlp.ngram_heads import (
     ABSENT_MARK,
     CONTAINS_MARK,
@@ -30,6 +32,7 @@ from nlp.ngram_heads import (
     NgramHeads,
     entity_window,
     entity_windows,
+    name_suffix,
 )
 from nlp.tagger import Tagger
 
@@ -105,9 +108,48 @@ def test_heads_survive_their_files(tmp_path: Path) -> None:
     one = heads.document_scores(["甲公司违约"], SENTIMENT_LABELS, types)[2][0]
     loaded_one = loaded.document_scores(["甲公司违约"], SENTIMENT_LABELS, types)[2][0]
     assert np.allclose(
-        loaded.entity_negative(loaded_one, windows), heads.entity_negative(one, windows), atol=2e-3
+        loaded.entity_negative(loaded_one, windows, ["甲公司"]),
+        heads.entity_negative(one, windows, ["甲公司"]),
+        atol=2e-3,
     )
     assert np.allclose(loaded_negative, negative, atol=2e-3)
+
+
+def _with_name_columns(heads: NgramHeads, weight: float) -> NgramHeads:
+    """``heads`` with an entity_key head refitted on windows and name suffixes (名称 columns)."""
+    names = ["甲公司", "乙银行", "丙网", "丁集团", "戊公司", "己新闻"]
+    windows = [entity_window(text, [(0, 2)]) for text in TEXTS]
+    view = NgramHeads(heads.features, heads.heads, heads.blend, {}, heads.window_chars, weight)
+    model = LogisticRegression(C=10.0).fit(
+        view.entity_features(windows, names), ["True", "False", "True", "True", "False", "False"]
+    )
+    view.heads = {**heads.heads, "entity_key": LinearHead(["False", "True"], model.coef_, model.intercept_)}
+    return view
+
+
+def test_name_suffix_columns_follow_the_windows_and_survive_the_files(tmp_path: Path) -> None:
+    assert name_suffix("鸿远地产集团股份有限公司") == "公司" and name_suffix(" 宜贷网 ") == "贷网"
+    heads = _with_name_columns(_heads(), 0.6)
+    width = len(heads.features.vocabulary)
+    windows, names = [entity_window("甲公司违约", [(0, 3)])] * 2, ["甲公司", "乙银行"]
+    matrix = heads.entity_features(windows, names).toarray()
+    assert matrix.shape == (2, 2 * width)
+    assert np.allclose(matrix[:, :width], heads.features.transform(windows).toarray())
+    assert np.allclose(matrix[:, width:], 0.6 * heads.features.transform(["公司", "银行"]).toarray())
+    # the same window about two kinds of name: the name columns alone tell them apart
+    scores = heads.entity_negative(1.0, windows, names)
+    assert scores[0] != pytest.approx(scores[1])
+    with pytest.raises(ValueError, match="2 entity windows for 1 names"):
+        heads.entity_negative(1.0, windows, names[:1])
+    heads.save(tmp_path)
+    loaded = NgramHeads.load(tmp_path)
+    assert loaded is not None and loaded.name_weight == 0.6
+    assert np.allclose(loaded.entity_negative(1.0, windows, names), scores, atol=2e-3)
+    meta = json.loads((tmp_path / NGRAM_META_FILE).read_text("utf-8"))
+    meta["name_weight"] = 0.0  # the coefficients no longer match what the file says they read
+    (tmp_path / NGRAM_META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"entity_key.coef has {2 * width} columns, expected {width}"):
+        NgramHeads.load(tmp_path)
 
 
 def test_a_folder_without_heads_has_none_and_a_bad_blend_is_named(tmp_path: Path) -> None:
@@ -230,6 +272,10 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
     shutil.copy(shared_data / lexicon, root / lexicon)
     heads = fit_ngram_heads(root)
     assert set(heads.about) >= {"sentiment.C", "events.C", "document_negative.C", "entity_key.C"}
+    # the entity head's window width and name-column weight were chosen together, by CV on train
+    assert len(heads.about["entity_key.cv"]) == len(WINDOW_WIDTHS) * len(NAME_WEIGHTS)
+    chosen = heads.about["entity_key.cv"][f"width {heads.window_chars}, names {heads.name_weight}"]
+    assert chosen == max(heads.about["entity_key.cv"].values())
     folder = tmp_path / "model"
     shutil.copytree(tiny_model_dir, folder)
     tagger = Tagger.load(folder, ngram=False)
@@ -270,3 +316,14 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
         1.0  # the n-gram head alone decides: 失联跑路 from the toy data's frame
     )
     assert "失联跑路" in {event["type"] for event in with_heads.tag([record])[0]["events"]}
+
+
+def test_refitted_heads_give_the_model_a_new_version(tmp_path: Path, tiny_model_dir: Path) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / CONFIG_FILE).read_text("utf-8"))
+    config["version"] = "2026.01.01.0000-h32l1-cont"
+    (folder / CONFIG_FILE).write_text(json.dumps(config), "utf-8")
+    version = restamp(folder)
+    assert re.fullmatch(r"\d{4}\.\d\d\.\d\d\.\d{4}-h32l1-cont", version) and version != config["version"]
+    assert Tagger.load(folder).model.config.version == version  # what tagged documents carry
