@@ -221,6 +221,20 @@ class RiskModel(nn.Module):
             json.dumps(asdict(self.config), ensure_ascii=False, indent=2), "utf-8"
         )
 
+    def with_layers(self, count: int) -> RiskModel:
+        """A copy keeping the encoder's bottom ``count`` layers and every head: the start of a smaller,
+        faster model (dropping the top layers loses least; fine-tuning then recovers most of it)."""
+        if not 1 <= count <= self.config.num_layers:
+            raise ValueError(f"keep_layers must be between 1 and {self.config.num_layers}, got {count}")
+        model = RiskModel(replace(self.config, num_layers=count))
+        kept = {
+            k: v
+            for k, v in self.state_dict().items()
+            if not k.startswith("encoder.encoder.layer.") or int(k.split(".")[3]) < count
+        }
+        model.load_state_dict(kept)
+        return model
+
     def with_ner_head(self, kind: str) -> RiskModel:
         """A copy with a new, untrained NER head of ``kind`` and every other weight of this model. A new
         BiLSTM's embeddings start from the encoder's word embeddings."""

@@ -163,12 +163,19 @@ def restamp(folder: Path) -> str:
     return config["version"]
 
 
-def fit_ngram_folder(folder: Path, root: Path | None = None) -> NgramHeads:
+def fit_ngram_folder(folder: Path, root: Path | None = None, blend_only: bool = False) -> NgramHeads:
     """Fit the n-gram heads on the train splits, choose their blend with the folder's encoder on the dev
-    splits, save them into the folder and give its model a new version stamp."""
+    splits, save them into the folder and give its model a new version stamp. ``blend_only``: keep the
+    folder's heads (they do not depend on the encoder) and choose only the blend, for a changed encoder."""
     from nlp.ngram_fit import fit_ngram_heads
 
-    heads = fit_ngram_heads(root)
+    if blend_only:
+        kept = NgramHeads.load(folder)
+        if kept is None:
+            raise ValueError(f"{folder}: no n-gram heads to re-blend; fit them first (without --blend-only)")
+        heads = kept
+    else:
+        heads = fit_ngram_heads(root)
     fit_blend(Tagger.load(folder, ngram=False), heads, root)
     heads.save(folder)
     logger.info("model version %s", restamp(folder))

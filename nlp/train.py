@@ -60,6 +60,7 @@ class TrainConfig:
     task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
     limit: int | None = None  # examples per dataset, for smoke runs
     init: Path | None = None  # continue from this model folder (its architecture wins over the size options)
+    keep_layers: int | None = None  # with init: keep only the encoder's bottom layers (a smaller model)
     seed: int = 13
     device: str = "cuda" if torch.cuda.is_available() else "cpu"
     log_every: int = 100
@@ -329,6 +330,8 @@ def train(config: TrainConfig) -> RiskModel:
             raise ValueError(
                 f"{config.init}: {', '.join(differ)} differ from this code's; train from scratch"
             )
+        if config.keep_layers:
+            model = model.with_layers(config.keep_layers)
         model.config.version = time.strftime("%Y.%m.%d.%H%M") + (
             f"-h{model.config.hidden_size}l{model.config.num_layers}-cont"
         )
@@ -339,6 +342,8 @@ def train(config: TrainConfig) -> RiskModel:
         model = model.to(config.device)
         config = replace(config, max_length=model.config.max_length)  # windows must fit its positions
     else:
+        if config.keep_layers:
+            raise ValueError("keep_layers needs init: the model folder whose bottom layers to keep")
         model = RiskModel(model_config).to(config.device)
     tasks = training_examples(config.limit)
     started = time.monotonic()

@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--init", type=Path, metavar="DIR", help="continue training this model folder (its size wins)"
     )
+    train.add_argument(
+        "--keep-layers",
+        type=int,
+        metavar="N",
+        help="with --init: keep the encoder's bottom N layers and fine-tune that smaller, faster model",
+    )
     train.add_argument("--pretrain-steps", type=int, default=3000)
     train.add_argument("--pretrain-batch", type=int, default=64)
     train.add_argument("--pretrain-lr", type=float, default=5e-4)
@@ -130,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit a model folder's character n-gram heads (train splits) and their blend (dev splits)",
     )
     fit_ngram.add_argument("--model", type=Path, required=True, help="model folder to add them to")
+    fit_ngram.add_argument(
+        "--blend-only",
+        action="store_true",
+        help="keep the folder's heads and choose only their blend weights (after the encoder changed)",
+    )
 
     prune = commands.add_parser(
         "prune-vocab", help="cut a model's vocabulary to the tokens its training texts contain"
@@ -375,6 +386,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         batch_size=args.batch_size,
         limit=args.limit,
         init=args.init,
+        keep_layers=args.keep_layers,
     )
     if args.task_weights:
         config.task_weights = args.task_weights
@@ -385,10 +397,10 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _fit_ngram(folder: Path, console: Console) -> None:
+def _fit_ngram(folder: Path, console: Console, blend_only: bool = False) -> None:
     from nlp.ngram_blend import fit_ngram_folder
 
-    heads = fit_ngram_folder(folder)
+    heads = fit_ngram_folder(folder, blend_only=blend_only)
     for name, weight in heads.blend.items():
         dev = heads.about[f"{name}.dev"]
         console.print(
@@ -405,7 +417,11 @@ def cmd_fit_ngram(args: argparse.Namespace, config: AppConfig, console: Console)
     if model_dir is None:
         return EXIT_CONFIG
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    _fit_ngram(model_dir, console)
+    try:
+        _fit_ngram(model_dir, console, blend_only=args.blend_only)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return EXIT_CONFIG
     console.print(f"n-gram heads written to {model_dir}")
     return EXIT_OK
 

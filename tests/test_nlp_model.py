@@ -297,6 +297,35 @@ def test_training_can_continue_from_a_trained_model(tiny_model_dir: Path, tmp_pa
     assert written["hidden_size"] == 48 and written["version"].endswith("-h48l1-cont")
 
 
+def test_keeping_the_bottom_layers_keeps_their_states_and_every_head() -> None:
+    from nlp.model import RiskModelConfig
+
+    torch.manual_seed(0)
+    full = RiskModel(
+        RiskModelConfig(
+            vocab_size=50, hidden_size=32, num_layers=3, num_heads=2, intermediate_size=64, ner_head="bilstm"
+        )
+    )
+    small = full.with_layers(2).eval()
+    full.eval()
+    assert small.config.num_layers == 2 and len(small.encoder.encoder.layer) == 2
+    ids = torch.tensor([[2, 7, 9, 11, 3, 0], [2, 5, 3, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.inference_mode():
+        states = full.encoder(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+        assert torch.allclose(small.encode(ids, mask), states[2], atol=1e-6)  # the full model's layer 2
+        assert torch.equal(small.sentiment.weight, full.sentiment.weight)
+        assert torch.allclose(small.ner(ids, mask), full.ner(ids, mask))  # the NER head is untouched
+    for count in (0, 4):
+        with pytest.raises(ValueError, match=f"keep_layers must be between 1 and 3, got {count}"):
+            full.with_layers(count)
+
+
+def test_keeping_layers_needs_a_model_to_keep_them_from(tmp_path: Path, shared_data: Path) -> None:
+    with pytest.raises(ValueError, match="keep_layers needs init"):
+        train(TrainConfig(output=tmp_path / "out", keep_layers=2, pretrain_steps=0, steps=0, limit=20))
+
+
 def test_continuing_refuses_a_model_with_other_labels(tiny_model_dir: Path, tmp_path: Path) -> None:
     import json
     import shutil

@@ -19,7 +19,7 @@ from nlp.examples import find_mentions
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
 from nlp.model_files import CONFIG_FILE
-from nlp.ngram_blend import GRID, choose_weight, fit_blend, restamp
+from nlp.ngram_blend import GRID, choose_weight, fit_blend, fit_ngram_folder, restamp
 from nlp.ngram_fit import NAME_WEIGHTS, WINDOW_WIDTHS, fit_ngram_heads
 from nlp.ngram_heads import (
     ABSENT_MARK,
@@ -287,6 +287,17 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
     # the n-gram heads learn this toy data perfectly; the tiny encoder, trained for seconds, does not
     assert choices["events"].ngram == 1.0 and choices["events"].weight > 0
     heads.save(folder)
+    # a changed encoder is re-blended without refitting the heads: same coefficients, blend chosen anew
+    coefficients = {name: head.coef.copy() for name, head in NgramHeads.load(folder).heads.items()}
+    reblended = fit_ngram_folder(folder, root, blend_only=True)
+    for name, coef in coefficients.items():
+        assert np.array_equal(reblended.heads[name].coef, coef)
+    assert (
+        NgramHeads.load(folder).blend == reblended.blend
+        and reblended.about["events.dev"]["ngram_alone"] == 1.0
+    )
+    with pytest.raises(ValueError, match="no n-gram heads to re-blend"):
+        fit_ngram_folder(tiny_model_dir, root, blend_only=True)
 
     record = {
         "id": "x",
