@@ -27,7 +27,14 @@ from nlp.company_news import company_names, company_news_examples, lexicon_words
 from nlp.data import EventText
 from nlp.examples import EntityTarget, from_entity_negative, from_event_text
 from nlp.labels import SENTIMENT_LABELS
-from nlp.ngram_heads import BLENDED, CharNgramFeatures, LinearHead, NgramHeads, entity_windows
+from nlp.ngram_heads import (
+    BLENDED,
+    CharNgramFeatures,
+    LinearHead,
+    NgramHeads,
+    entity_features,
+    entity_windows,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -158,8 +165,7 @@ def fit_ngram_heads(root: Path | None = None, seed: int = 0) -> NgramHeads:
     fitted = {}
     for width, weight in itertools.product(WINDOW_WIDTHS, NAME_WEIGHTS):
         entity = by_width[width]
-        view = NgramHeads(features, {}, {}, {}, width, weight)
-        matrix = view.entity_features(entity.texts, entity.names)
+        matrix = entity_features(features, entity.texts, entity.names, weight)
         fitted[width, weight] = _fit_head(matrix, entity, *SETTINGS["entity_key"], seed=seed)
     width, name_weight = max(fitted, key=lambda key: fitted[key][2])  # the best cross-validated score
     heads["entity_key"], about["entity_key.C"], _ = fitted[width, name_weight]

@@ -131,6 +131,18 @@ class CharNgramFeatures:
         return normalize(counts @ sparse.diags(self.idf), norm="l2", copy=False).tocsr()
 
 
+def entity_features(
+    features: CharNgramFeatures, windows: Sequence[str], names: Sequence[str], name_weight: float
+) -> sparse.csr_matrix:
+    """The entity_key head's input: each window's n-grams, then (for a ``name_weight`` above 0) its name
+    suffix's, scaled by ``name_weight``, in columns of their own."""
+    matrix = features.transform(windows)
+    if not name_weight:
+        return matrix
+    suffixes = features.transform([name_suffix(name) for name in names])
+    return sparse.hstack([matrix, name_weight * suffixes], format="csr")
+
+
 @dataclass
 class NgramHeads:
     features: CharNgramFeatures
@@ -159,13 +171,8 @@ class NgramHeads:
         )
 
     def entity_features(self, windows: Sequence[str], names: Sequence[str]) -> sparse.csr_matrix:
-        """The entity_key head's input: each window's n-grams, then (when the head has them) its name
-        suffix's, scaled by :attr:`name_weight`, in columns of their own."""
-        features = self.features.transform(windows)
-        if not self.name_weight:
-            return features
-        suffixes = self.features.transform([name_suffix(name) for name in names])
-        return sparse.hstack([features, self.name_weight * suffixes], format="csr")
+        """:func:`entity_features` at the name weight the entity_key head was fitted with."""
+        return entity_features(self.features, windows, names, self.name_weight)
 
     def entity_negative(
         self, document_negative: float, windows: Sequence[str], names: Sequence[str]
