@@ -5,7 +5,8 @@
   (``ner_head: linear``, the first models) or a character BiLSTM over its own embeddings
   (``ner_head: bilstm``): an encoder trained from scratch on two CPU cores, without a pretrained
   language model, tags organisations far worse (ORG F1 0.35) than a BiLSTM trained in minutes, so the
-  tagger uses the recurrent one; it runs in the same forward call;
+  tagger uses the recurrent one; it runs in the same forward call. ``ner_head: cnn`` is a faster head of
+  the same kind: dilated convolutions, which run over all tokens at once;
 - ``events``: multi-label risk-event types of the document, from [CLS];
 - ``entity_negative`` and ``entity_events``: for each entity, from [CLS] beside the mean of the token
   vectors of all its mentions, so judging N entities costs one encoder pass, not N.
@@ -22,13 +23,14 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.nn import functional as F
 from transformers import BertConfig, BertModel
 
 from nlp.labels import EVENT_TYPES, NER_TAGS, SENTIMENT_LABELS
 from nlp.model_files import CONFIG_FILE, WEIGHTS_FILE
 from nlp.ner_crf import ChainCrf
 
-NER_HEADS = ("linear", "bilstm")
+NER_HEADS = ("linear", "bilstm", "cnn")
 
 
 @dataclass
@@ -43,9 +45,9 @@ class RiskModelConfig:
     sentiment_labels: list[str] = field(default_factory=lambda: list(SENTIMENT_LABELS))
     ner_tags: list[str] = field(default_factory=lambda: list(NER_TAGS))
     event_types: list[str] = field(default_factory=lambda: list(EVENT_TYPES))
-    ner_head: str = "linear"  # "linear" on the encoder's states, or "bilstm" (see the module docstring)
-    ner_hidden: int = 192  # each direction of each BiLSTM layer
-    ner_layers: int = 2
+    ner_head: str = "linear"  # "linear" on the encoder's states, "bilstm" or "cnn" (see the module docstring)
+    ner_hidden: int = 192  # each direction of each BiLSTM layer; the CNN's channels
+    ner_layers: int = 2  # BiLSTM layers; the CNN's dilated convolutions (dilations 1, 2, 4, 8, 1, 2, …)
     ner_crf: bool = False  # a linear-chain CRF on the NER scores (nlp.ner_crf), trained and decoded with them
     name: str = "riskwatch-zh-mini"
     version: str = "0"
@@ -105,6 +107,40 @@ class BiLstmTagger(nn.Module):
         return self.output(x)
 
 
+class CnnTagger(nn.Module):
+    """Per-token tag logits from dilated character convolutions over their own embeddings: the NER head
+    for speed. Every layer is a width-3 convolution (dilations 1, 2, 4, 8, then again), GELU, a residual
+    connection and LayerNorm; four layers see 15 characters either side. Padding is zeroed before every
+    convolution, so a token's tags never depend on its batch (as the BiLSTM's do not), and convolutions
+    run in parallel over the tokens where an LSTM steps through them one at a time."""
+
+    def __init__(self, vocab_size: int, embedding: int, hidden: int, layers: int, tags: int, dropout: float):
+        """``hidden``: the channels of every convolution (the BiLSTM's argument name, so either head is
+        built the same way)."""
+        super().__init__()
+        self.embeddings = nn.Embedding(vocab_size, embedding)
+        self.input = nn.Linear(embedding, hidden)
+        dilations = [2 ** (layer % 4) for layer in range(layers)]
+        self.convolutions = nn.ModuleList(
+            nn.Conv1d(hidden, hidden, 3, padding=d, dilation=d) for d in dilations
+        )
+        self.norms = nn.ModuleList(nn.LayerNorm(hidden) for _ in dilations)
+        self.dropout = nn.Dropout(dropout)
+        self.output = nn.Linear(hidden, tags)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        keep = attention_mask[..., None].to(torch.float32)
+        x = self.input(self.dropout(self.embeddings(input_ids))) * keep
+        for convolution, norm in zip(self.convolutions, self.norms, strict=True):
+            update = F.gelu(convolution(x.transpose(1, 2)).transpose(1, 2))
+            x = norm(x + self.dropout(update)) * keep
+        return self.output(x)
+
+
+ID_TAGGERS = (BiLstmTagger, CnnTagger)
+"""NER heads that read the token ids with embeddings of their own, not the encoder's states."""
+
+
 @dataclass
 class EntityBatch:
     """Mentions of the entities judged in a batch: mention ``m`` of entity ``entity_of[m]`` covers tokens
@@ -130,8 +166,9 @@ class RiskModel(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.sentiment = nn.Linear(hidden, len(config.sentiment_labels))
         self.ner: nn.Module
-        if config.ner_head == "bilstm":
-            self.ner = BiLstmTagger(
+        if config.ner_head in ("bilstm", "cnn"):
+            tagger = BiLstmTagger if config.ner_head == "bilstm" else CnnTagger
+            self.ner = tagger(
                 config.vocab_size,
                 hidden,
                 config.ner_hidden,
@@ -169,9 +206,9 @@ class RiskModel(nn.Module):
     def ner_logits(
         self, hidden: torch.Tensor | None, input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> torch.Tensor:
-        """Tag logits ``(batch, tokens, tags)``; the BiLSTM head reads the ids, not ``hidden`` (which may then
-        be ``None``: training its task needs no encoder pass)."""
-        if isinstance(self.ner, BiLstmTagger):
+        """Tag logits ``(batch, tokens, tags)``; the BiLSTM and CNN heads read the ids, not ``hidden`` (which
+        may then be ``None``: training their task needs no encoder pass)."""
+        if isinstance(self.ner, ID_TAGGERS):
             return self.ner(input_ids, attention_mask)
         assert hidden is not None, "the linear NER head reads the encoder's states"
         return self.ner(hidden)
@@ -235,14 +272,20 @@ class RiskModel(nn.Module):
         model.load_state_dict(kept)
         return model
 
-    def with_ner_head(self, kind: str) -> RiskModel:
-        """A copy with a new, untrained NER head of ``kind`` and every other weight of this model. A new
-        BiLSTM's embeddings start from the encoder's word embeddings."""
-        config = replace(self.config, ner_head=kind)
+    def with_ner_head(self, kind: str, hidden: int | None = None, layers: int | None = None) -> RiskModel:
+        """A copy with a new, untrained NER head of ``kind`` (``hidden`` units or channels, ``layers``
+        layers; by default this model's sizes) and every other weight of this model, its CRF included. A new
+        BiLSTM's or CNN's embeddings start from the encoder's word embeddings."""
+        config = replace(
+            self.config,
+            ner_head=kind,
+            ner_hidden=hidden or self.config.ner_hidden,
+            ner_layers=layers or self.config.ner_layers,
+        )
         model = RiskModel(config)
         state = {k: v for k, v in self.state_dict().items() if not k.startswith("ner.")}
         model.load_state_dict(state, strict=False)
-        if isinstance(model.ner, BiLstmTagger):
+        if isinstance(model.ner, ID_TAGGERS):
             with torch.no_grad():
                 model.ner.embeddings.weight.copy_(self.encoder.embeddings.word_embeddings.weight)
         return model

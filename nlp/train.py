@@ -25,7 +25,7 @@ from nlp.batching import IGNORE, Batch, collate
 from nlp.company_news import company_names, company_news_examples, lexicon_words
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
-from nlp.model import BiLstmTagger, RiskModel, RiskModelConfig
+from nlp.model import ID_TAGGERS, RiskModel, RiskModelConfig
 from nlp.model_files import VOCAB_FILE
 from nlp.ner_crf import ChainCrf
 
@@ -53,6 +53,8 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 2e-4
     ner_head: str | None = None  # None: "bilstm" from scratch, the init model's head with --init
+    ner_hidden: int | None = None  # a new NER head's units or channels (None: the model's, 192 from scratch)
+    ner_layers: int | None = None  # a new NER head's layers (None: the model's, 2 from scratch)
     ner_lr: float = 2e-3  # the BiLSTM NER head's learning rate (an LSTM from scratch wants more than BERT)
     ner_crf: bool = False  # add a CRF to the NER head (nlp.ner_crf); kept from --init when it has one
     crf_lr: float = 1e-2  # the CRF's scores start at 0 and are few: they take a larger step than the LSTM
@@ -225,8 +227,8 @@ def fine_tune(
     on_log: Callable[[int, float], None] | None = None,
 ) -> list[float]:
     """Multi-task fine-tuning; returns the loss curve. With the BiLSTM NER head, a NER batch runs that head
-    alone (no encoder pass) at ``config.ner_lr``."""
-    separate_ner = isinstance(model.ner, BiLstmTagger)
+    alone (no encoder pass) at ``config.ner_lr``; so does the CNN head."""
+    separate_ner = isinstance(model.ner, ID_TAGGERS)
     ner_parameters = list(model.ner.parameters()) if separate_ner else []
     crf_parameters = list(model.ner_crf.parameters()) if model.ner_crf is not None else []
     own = {id(p) for p in [*ner_parameters, *crf_parameters]}
@@ -317,6 +319,8 @@ def train(config: TrainConfig) -> RiskModel:
         intermediate_size=4 * config.hidden_size,
         max_length=config.max_length,
         ner_head=config.ner_head or "bilstm",
+        ner_hidden=config.ner_hidden or RiskModelConfig.ner_hidden,
+        ner_layers=config.ner_layers or RiskModelConfig.ner_layers,
         ner_crf=config.ner_crf,
         version=time.strftime("%Y.%m.%d.%H%M") + f"-h{config.hidden_size}l{config.num_layers}",
     )
@@ -336,7 +340,8 @@ def train(config: TrainConfig) -> RiskModel:
             f"-h{model.config.hidden_size}l{model.config.num_layers}-cont"
         )
         if config.ner_head and config.ner_head != model.config.ner_head:
-            model = model.with_ner_head(config.ner_head)  # a new head, trained from here
+            # a new head, trained from here
+            model = model.with_ner_head(config.ner_head, config.ner_hidden, config.ner_layers)
         if config.ner_crf and model.ner_crf is None:
             model = model.with_crf()
         model = model.to(config.device)

@@ -103,10 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, default=2e-4, help="fine-tuning learning rate")
     train.add_argument(
         "--ner-head",
-        choices=("linear", "bilstm"),
-        help="NER head: bilstm (the default from scratch) or linear on the encoder; with --init, a head"
-        " other than the model's own is trained anew",
+        choices=("linear", "bilstm", "cnn"),
+        help="NER head: bilstm (the default from scratch), cnn (dilated convolutions, faster) or linear on"
+        " the encoder; with --init, a head other than the model's own is trained anew",
     )
+    train.add_argument("--ner-hidden", type=int, help="a new NER head's units (BiLSTM) or channels (CNN)")
+    train.add_argument("--ner-layers", type=int, help="a new NER head's layers")
     train.add_argument("--ner-lr", type=float, default=2e-3, help="learning rate of the BiLSTM NER head")
     train.add_argument(
         "--ner-crf",
@@ -379,6 +381,8 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         pretrain_lr=args.pretrain_lr,
         lr=args.lr,
         ner_head=args.ner_head,
+        ner_hidden=args.ner_hidden,
+        ner_layers=args.ner_layers,
         ner_lr=args.ner_lr,
         ner_crf=args.ner_crf,
         crf_lr=args.crf_lr,

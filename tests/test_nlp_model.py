@@ -488,11 +488,16 @@ def test_reverse_padded_reverses_within_each_length() -> None:
     assert torch.equal(reverse_padded(reverse_padded(x, lengths), lengths), x)
 
 
-def test_bilstm_ner_tags_do_not_depend_on_padding_or_batch_mates() -> None:
-    from nlp.model import BiLstmTagger
+@pytest.mark.parametrize("kind", ["bilstm", "cnn"])
+def test_id_tagger_tags_do_not_depend_on_padding_or_batch_mates(kind: str) -> None:
+    from nlp.model import BiLstmTagger, CnnTagger
 
     torch.manual_seed(0)
-    head = BiLstmTagger(vocab_size=300, embedding=16, hidden=12, layers=2, tags=7, dropout=0.1).eval()
+    tagger = BiLstmTagger if kind == "bilstm" else CnnTagger
+    head = tagger(
+        vocab_size=300, embedding=16, hidden=12, layers=4 if kind == "cnn" else 2, tags=7, dropout=0.1
+    )
+    head.eval()
     short = torch.randint(5, 300, (1, 6))
     long = torch.randint(5, 300, (1, 11))
     padded = torch.zeros(2, 11, dtype=torch.long)
@@ -522,6 +527,24 @@ def test_a_new_ner_head_keeps_every_other_weight(tiny_model_dir: Path) -> None:
         assert linear.eval()(ids, mask)["ner"].shape == again.eval()(ids, mask)["ner"].shape == (2, 20, 7)
     with pytest.raises(ValueError, match="ner_head: 'crf'"):
         model.with_ner_head("crf")
+    cnn = model.with_ner_head("cnn", hidden=24, layers=4)
+    assert cnn.config.ner_hidden == 24 and [c.dilation[0] for c in cnn.ner.convolutions] == [1, 2, 4, 8]
+    assert cnn.ner.embeddings.weight.equal(model.encoder.embeddings.word_embeddings.weight)
+    assert all(cnn.state_dict()[k].equal(v) for k, v in before.items() if not k.startswith("ner."))
+
+
+def test_onnx_export_runs_the_cnn_ner_head_as_pytorch_does(tiny_model_dir: Path) -> None:
+    from nlp.onnx_encoder import OnnxEncoder
+
+    torch.manual_seed(0)
+    model = RiskModel.load(tiny_model_dir).with_ner_head("cnn", hidden=16, layers=4).eval()
+    ids = torch.randint(200, 8000, (2, 30), generator=torch.Generator().manual_seed(2))
+    mask = torch.ones_like(ids)
+    ids[1, 18:], mask[1, 18:] = 0, 0
+    with torch.inference_mode():
+        expected = model.heads(model.encode(ids, mask), ids, mask)["ner"]
+    _, heads = OnnxEncoder(model)(ids, mask)
+    assert torch.allclose(heads["ner"], expected, atol=1e-4)
 
 
 def test_ner_batches_train_the_bilstm_head_without_the_encoder(tiny_model_dir: Path, tmp_path: Path) -> None:
