@@ -169,13 +169,9 @@ def fit_ngram_folder(folder: Path, root: Path | None = None, blend_only: bool = 
     folder's heads (they do not depend on the encoder) and choose only the blend, for a changed encoder."""
     from nlp.ngram_fit import fit_ngram_heads
 
-    if blend_only:
-        kept = NgramHeads.load(folder)
-        if kept is None:
-            raise ValueError(f"{folder}: no n-gram heads to re-blend; fit them first (without --blend-only)")
-        heads = kept
-    else:
-        heads = fit_ngram_heads(root)
+    heads = NgramHeads.load(folder) if blend_only else fit_ngram_heads(root)
+    if heads is None:
+        raise ValueError(f"{folder}: no n-gram heads to re-blend; fit them first (without --blend-only)")
     fit_blend(Tagger.load(folder, ngram=False), heads, root)
     heads.save(folder)
     logger.info("model version %s", restamp(folder))

@@ -174,16 +174,20 @@ class NgramHeads:
         """:func:`entity_features` at the name weight the entity_key head was fitted with."""
         return entity_features(self.features, windows, names, self.name_weight)
 
-    def entity_negative(
-        self, document_negative: float, windows: Sequence[str], names: Sequence[str]
-    ) -> np.ndarray:
-        """P(the text is negative) · P(key entity | negative) for each entity (window and name) of one text."""
+    def key_probabilities(self, windows: Sequence[str], names: Sequence[str]) -> np.ndarray:
+        """P(key entity | the text is negative) for each entity (window and name), of any number of texts:
+        one feature transform for them all."""
         if len(windows) != len(names):
             raise ValueError(f"{len(windows)} entity windows for {len(names)} names")
         if not windows:
             return np.zeros(0)
-        key = self.heads["entity_key"].probabilities(self.entity_features(windows, names))[:, 1]
-        return document_negative * key
+        return self.heads["entity_key"].probabilities(self.entity_features(windows, names))[:, 1]
+
+    def entity_negative(
+        self, document_negative: float, windows: Sequence[str], names: Sequence[str]
+    ) -> np.ndarray:
+        """P(the text is negative) · P(key entity | negative) for each entity (window and name) of one text."""
+        return document_negative * self.key_probabilities(windows, names)
 
     # -- files -------------------------------------------------------------------------------------------
 

@@ -317,17 +317,21 @@ class Tagger:
         sentiment, events, negative = self.ngram.document_scores(
             [p.text.strip() for p in prepared], self.model.config.sentiment_labels, self.event_classes
         )
-        scores = []
-        for row, item in enumerate(prepared):
-            names = [e.name for e in item.entities]
-            windows = self.ngram.entity_windows(item.text, names, [e.mentions for e in item.entities])
-            entities = self.ngram.entity_negative(float(negative[row]), windows, names)
-            scores.append(HeadScores(sentiment[row], events[row], entities))
-        return scores
+        names = [[e.name for e in item.entities] for item in prepared]
+        windows = [
+            window
+            for item, own in zip(prepared, names, strict=True)
+            for window in self.ngram.entity_windows(item.text, own, [e.mentions for e in item.entities])
+        ]
+        # one transform for the whole batch's entity windows (one per document was a hot-path cost)
+        key = self.ngram.key_probabilities(windows, [name for own in names for name in own])
+        ends = np.cumsum([len(own) for own in names])
+        return [
+            HeadScores(sentiment[row], events[row], float(negative[row]) * key[end - len(own) : end])
+            for row, (own, end) in enumerate(zip(names, ends, strict=True))
+        ]
 
-    def postprocess(
-        self, prepared: Prepared, outputs: Sequence[WindowOutput], scores: HeadScores
-    ) -> dict[str, Any]:
+    def postprocess(self, prepared: Prepared, scores: HeadScores) -> dict[str, Any]:
         labels = self.model.config.sentiment_labels
         best = int(np.argmax(scores.sentiment))
         title_length = len(prepared.title)
@@ -412,4 +416,4 @@ class Tagger:
                 blended(encoder, ngram, weights)
                 for encoder, ngram in zip(scores, self.ngram_scores([item for item, _ in read]), strict=True)
             ]
-        return [self.postprocess(item, own, s) for (item, own), s in zip(read, scores, strict=True)]
+        return [self.postprocess(item, s) for (item, _), s in zip(read, scores, strict=True)]
