@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from transformers import BertTokenizer
@@ -31,13 +32,17 @@ class Encoded:
     char_start: int  # where this window starts in the text
     char_end: int
 
+    @cached_property
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """Where each token between [CLS] and [SEP] starts and ends, for :meth:`token_span`."""
+        return [s for s, _ in self.offsets[1:-1]], [e for _, e in self.offsets[1:-1]]
+
     def token_span(self, start: int, end: int) -> tuple[int, int] | None:
         """Tokens ``[first, last)`` covering characters ``[start, end)`` of the text; ``None`` if the span
         is not inside this window."""
         if start < self.char_start or end > self.char_end or end <= start:
             return None
-        starts = [s for s, _ in self.offsets[1:-1]]
-        ends = [e for _, e in self.offsets[1:-1]]
+        starts, ends = self._bounds
         first = bisect_right(ends, start)  # first token ending after the span starts
         last = bisect_left(starts, end)  # first token starting at or after the span ends
         if first >= last:

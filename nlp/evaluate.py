@@ -110,7 +110,7 @@ def ner_figures(tagger: Tagger, dev: Sequence[ner_data.NerSentence]) -> dict[str
     gold = [{(s.start, s.end, s.label) for s in sentence.spans} for sentence in dev]
     windows = [encode_windows(tagger.tokenizer, s.text, tagger.max_length, tagger.stride) for s in dev]
     flat = [w for ws in windows for w in ws]
-    outputs = tagger._forward(flat)
+    outputs, _ = tagger._forward(flat)
     predicted: list[set[tuple[int, int, str]]] = []
     position = 0
     for ws in windows:

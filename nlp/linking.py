@@ -9,6 +9,7 @@ a Latin or digit alias (600036, CMB) only where its neighbours are not letters o
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -101,17 +102,34 @@ class EntityLinker:
                 kept.append(candidate)
         return sorted(kept, key=lambda c: c.start)
 
-    def _word_boundaries(self, normalised: str) -> set[int]:
-        boundaries = {0}
-        position = 0
-        for token in self.tokenizer.cut(normalised, HMM=False):
-            position += len(token)
-            boundaries.add(position)
+    def _boundaries_near(self, normalised: str, candidates: list[_Candidate]) -> set[int]:
+        """Where jieba's segmentation of the whole text puts word boundaries, at least at every position a
+        Chinese candidate starts or ends. jieba cuts each run of Han characters and ASCII letters or digits
+        (its ``re_han_default`` blocks) on its own and makes every other character a word, so segmenting only
+        the runs that hold a candidate's ends gives the same boundaries as segmenting the whole text, at a
+        fraction of the cost (a document is mostly text between its mentions)."""
+        runs = [match.span() for match in jieba.re_han_default.finditer(normalised)]
+        starts = [start for start, _ in runs]
+        needed: set[int] = set()
+        boundaries: set[int] = set()
+        for candidate in candidates:
+            if not has_cjk(candidate.alias):
+                continue
+            for position in (candidate.start, candidate.end):
+                run = bisect_right(starts, position) - 1
+                if run >= 0 and runs[run][0] < position < runs[run][1]:
+                    needed.add(run)
+                else:  # outside every run, or at a run's edge: always a boundary
+                    boundaries.add(position)
+        for run in needed:
+            position, end = runs[run]
+            for token in self.tokenizer.cut(normalised[position:end], HMM=False):
+                position += len(token)
+                boundaries.add(position)
         return boundaries
 
-    def _on_boundaries(self, candidate: _Candidate, normalised: str, boundaries: set[int] | None) -> bool:
+    def _on_boundaries(self, candidate: _Candidate, normalised: str, boundaries: set[int]) -> bool:
         if has_cjk(candidate.alias):
-            assert boundaries is not None
             return candidate.start in boundaries and candidate.end in boundaries
         before = normalised[candidate.start - 1] if candidate.start > 0 else ""
         after = normalised[candidate.end] if candidate.end < len(normalised) else ""
@@ -123,7 +141,7 @@ class EntityLinker:
         candidates = self._candidates(normalised)
         if not candidates:
             return []
-        boundaries = self._word_boundaries(normalised) if any(has_cjk(c.alias) for c in candidates) else None
+        boundaries = self._boundaries_near(normalised, candidates)
         mentions: list[tuple[str, Mention]] = []
         for candidate in candidates:
             if not self._on_boundaries(candidate, normalised, boundaries):

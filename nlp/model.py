@@ -71,10 +71,13 @@ class RiskModelConfig:
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Reverse each row's first ``lengths[row]`` steps, padding left where it is: ``(batch, time, ...)``.
-    Its own inverse. What lets a backward LSTM read real tokens before padding without packing."""
-    positions = torch.arange(x.shape[1], device=x.device)[None, :]
+    Its own inverse. What lets a backward LSTM read real tokens before padding without packing. One row
+    lookup over the flattened steps (an element-wise gather would build an index as large as ``x``)."""
+    batch, steps = x.shape[0], x.shape[1]
+    positions = torch.arange(steps, device=x.device)[None, :]
     index = torch.where(positions < lengths[:, None], lengths[:, None] - 1 - positions, positions)
-    return x.gather(1, index[..., None].expand_as(x))
+    rows = (index + steps * torch.arange(batch, device=x.device)[:, None]).reshape(-1)
+    return x.reshape(batch * steps, *x.shape[2:])[rows].reshape(x.shape)
 
 
 class BiLstmTagger(nn.Module):
@@ -157,6 +160,30 @@ class EntityBatch:
         return int(self.entity_sequence.shape[0])
 
 
+@dataclass
+class EntityRows:
+    """The token rows mentions cover: mention ``m`` is rows ``first[m] … first[m] + lengths[m] - 1``;
+    ``rows`` lists them all, ``mention_of_row`` says whose each is."""
+
+    lengths: torch.Tensor
+    rows: torch.Tensor
+    mention_of_row: torch.Tensor
+
+    @classmethod
+    def of(cls, first: torch.Tensor, lengths: torch.Tensor) -> EntityRows:
+        lengths = lengths.clamp(min=0)
+        mention_of_row = torch.repeat_interleave(
+            torch.arange(lengths.shape[0], device=lengths.device), lengths
+        )
+        row_starts = torch.cumsum(lengths, 0) - lengths
+        within = torch.arange(mention_of_row.shape[0], device=lengths.device) - row_starts[mention_of_row]
+        return cls(lengths, first[mention_of_row] + within, mention_of_row)
+
+    @property
+    def count(self) -> int:
+        return int(self.lengths.shape[0])
+
+
 class RiskModel(nn.Module):
     def __init__(self, config: RiskModelConfig) -> None:
         super().__init__()
@@ -189,19 +216,34 @@ class RiskModel(nn.Module):
     @staticmethod
     def entity_vectors(hidden: torch.Tensor, entities: EntityBatch) -> torch.Tensor:
         """[CLS] of the entity's sequence beside the mean of its mentions' token vectors: ``(entities, 2h)``."""
-        positions = torch.arange(hidden.shape[1], device=hidden.device)
-        # mask[m, t] = token t of mention m's sequence lies inside the mention
-        mask = (positions[None, :] >= entities.starts[:, None]) & (
-            positions[None, :] < entities.ends[:, None]
+        length = hidden.shape[1]
+        return RiskModel.entity_vectors_of_rows(
+            hidden.reshape(-1, hidden.shape[2]),
+            entities.entity_sequence * length,
+            EntityRows.of(entities.sequence_of * length + entities.starts, entities.ends - entities.starts),
+            entities.entity_of,
         )
-        mention_sum = (hidden[entities.sequence_of] * mask[..., None]).sum(dim=1)
-        mention_len = mask.sum(dim=1, keepdim=True).clamp(min=1)
+
+    @staticmethod
+    def entity_vectors_of_rows(
+        tokens: torch.Tensor, cls_rows: torch.Tensor, mentions: EntityRows, entity_of: torch.Tensor
+    ) -> torch.Tensor:
+        """:meth:`entity_vectors` over token vectors flattened to rows ``(tokens, h)``: entity ``e``'s [CLS]
+        is row ``cls_rows[e]``; mention ``m`` (of entity ``entity_of[m]``) covers the rows of
+        ``mentions``. Reads only the rows the mentions cover, so a batch of many windows costs no more than
+        its mentions."""
+        width = tokens.shape[1]
+        vectors = tokens[mentions.rows]
+        mention_sum = torch.zeros(mentions.count, width, dtype=tokens.dtype, device=tokens.device)
+        mention_sum.index_add_(0, mentions.mention_of_row, vectors)
+        mention_len = mentions.lengths.clamp(min=1).to(tokens.dtype)[:, None]
         mention_mean = mention_sum / mention_len
-        pooled = torch.zeros(entities.count, hidden.shape[2], device=hidden.device, dtype=hidden.dtype)
-        counts = torch.zeros(entities.count, 1, device=hidden.device, dtype=hidden.dtype)
-        pooled.index_add_(0, entities.entity_of, mention_mean)
-        counts.index_add_(0, entities.entity_of, torch.ones_like(mention_len, dtype=hidden.dtype))
-        return torch.cat([hidden[entities.entity_sequence, 0], pooled / counts.clamp(min=1)], dim=-1)
+        count = int(cls_rows.shape[0])
+        pooled = torch.zeros(count, width, dtype=tokens.dtype, device=tokens.device)
+        counts = torch.zeros(count, 1, dtype=tokens.dtype, device=tokens.device)
+        pooled.index_add_(0, entity_of, mention_mean)
+        counts.index_add_(0, entity_of, torch.ones_like(mention_len))
+        return torch.cat([tokens[cls_rows], pooled / counts.clamp(min=1)], dim=-1)
 
     def ner_logits(
         self, hidden: torch.Tensor | None, input_ids: torch.Tensor, attention_mask: torch.Tensor

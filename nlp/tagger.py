@@ -27,7 +27,7 @@ from nlp.event_rules import find_rule_events
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import NO_EVENT
 from nlp.linking import EntityLinker
-from nlp.model import EntityBatch, RiskModel
+from nlp.model import EntityRows, RiskModel
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
@@ -58,7 +58,7 @@ class Prepared:
 
 @dataclass
 class WindowOutput:
-    hidden: torch.Tensor  # (tokens, hidden)
+    first_row: int  # the row of this window's [CLS] in its batch's token vectors; its tokens follow
     sentiment: list[float]
     ner_tags: list[str]
     events: list[float]
@@ -204,11 +204,14 @@ class Tagger:
 
     # -- forward (torch) ----------------------------------------------------------------------------------
 
-    def _forward(self, windows: Sequence[Encoded]) -> list[WindowOutput]:
-        """Encoder and document/token heads for every window, batched by length, in input order."""
+    def _forward(self, windows: Sequence[Encoded]) -> tuple[list[WindowOutput], torch.Tensor]:
+        """Encoder and document/token heads for every window, batched by length, in input order; and the
+        encoder's token vectors of all windows as rows ``(tokens, hidden)`` (see ``first_row``)."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         outputs: list[WindowOutput | None] = [None] * len(windows)
         tags = self.model.config.ner_tags
+        rows: list[torch.Tensor] = []
+        position = 0
         with torch.inference_mode():
             for first in range(0, len(order), self.batch_size):
                 chunk = order[first : first + self.batch_size]
@@ -224,63 +227,66 @@ class Tagger:
                         states = self.model.encode(ids, mask)
                         out = self.model.heads(states, ids, mask)
                 states, out = states.float(), {name: value.float() for name, value in out.items()}
-                sentiment = out["sentiment"].softmax(-1)
-                events = out["events"].sigmoid()
+                rows.append(states.reshape(-1, states.shape[2]))
+                sentiment = out["sentiment"].softmax(-1).tolist()
+                events = out["events"].sigmoid().tolist()
                 lengths = [len(windows[i].input_ids) for i in chunk]
                 ner = constrained_tags(out["ner"], lengths, tags, self.model.crf_scores())
                 for row, index in enumerate(chunk):
-                    size = len(windows[index].input_ids)
                     outputs[index] = WindowOutput(
-                        hidden=states[row, :size],
-                        sentiment=sentiment[row].tolist(),
-                        ner_tags=ner[row],
-                        events=events[row].tolist(),
+                        position + row * length, sentiment[row], ner[row], events[row]
                     )
-        return [o for o in outputs if o is not None]
+                position += len(chunk) * length
+        tokens = torch.cat(rows) if rows else torch.zeros(0, self.model.config.hidden_size)
+        return [o for o in outputs if o is not None], tokens
 
-    def _judge_entities(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> None:
-        """Entity heads over the stored window states: one row per (entity, window that mentions it)."""
-        if not prepared.entities:
+    def _judge_entities(
+        self, read: Sequence[tuple[Prepared, list[WindowOutput]]], tokens: torch.Tensor
+    ) -> None:
+        """Entity heads over the batch's token vectors, for every document at once: one row per (entity,
+        window that mentions it)."""
+        mention_first: list[int] = []
+        mention_length: list[int] = []
+        mention_of: list[int] = []
+        cls_rows: list[int] = []
+        owners: list[DocumentEntity] = []
+        for prepared, outputs in read:
+            for entity in prepared.entities:
+                placed = False
+                for window, output in zip(prepared.windows, outputs, strict=True):
+                    spans = [window.token_span(s, e) for s, e in entity.mentions]
+                    spans = [span for span in spans if span is not None]
+                    if spans:
+                        for start, end in spans:
+                            mention_first.append(output.first_row + start)
+                            mention_length.append(end - start)
+                            mention_of.append(len(owners))
+                        cls_rows.append(output.first_row)
+                        owners.append(entity)
+                        placed = True
+                if not placed:  # judged from the document alone, as the model learnt for unfound candidates
+                    cls_rows.append(outputs[0].first_row)
+                    owners.append(entity)
+        if not owners:
             return
-        length = max(o.hidden.shape[0] for o in outputs)
-        hidden = torch.zeros(len(outputs), length, outputs[0].hidden.shape[1])
-        for row, output in enumerate(outputs):
-            hidden[row, : output.hidden.shape[0]] = output.hidden
-        mentions: list[tuple[int, int, int, int]] = []
-        instance_window: list[int] = []
-        owner: list[int] = []
-        for entity_index, entity in enumerate(prepared.entities):
-            placed = False
-            for window_index, window in enumerate(prepared.windows):
-                spans = [window.token_span(s, e) for s, e in entity.mentions]
-                spans = [s for s in spans if s is not None]
-                if spans:
-                    instance = len(instance_window)
-                    mentions.extend((window_index, s, e, instance) for s, e in spans)
-                    instance_window.append(window_index)
-                    owner.append(entity_index)
-                    placed = True
-            if not placed:  # judged from the document alone, as the model learnt for unfound candidates
-                instance_window.append(0)
-                owner.append(entity_index)
-        batch = EntityBatch(
-            sequence_of=torch.tensor([m[0] for m in mentions], dtype=torch.long),
-            starts=torch.tensor([m[1] for m in mentions], dtype=torch.long),
-            ends=torch.tensor([m[2] for m in mentions], dtype=torch.long),
-            entity_of=torch.tensor([m[3] for m in mentions], dtype=torch.long),
-            entity_sequence=torch.tensor(instance_window, dtype=torch.long),
+        mentions = EntityRows.of(
+            torch.tensor(mention_first, dtype=torch.long), torch.tensor(mention_length, dtype=torch.long)
         )
         with torch.inference_mode():
-            vectors = self.model.entity_vectors(hidden, batch)
+            vectors = self.model.entity_vectors_of_rows(
+                tokens,
+                torch.tensor(cls_rows, dtype=torch.long),
+                mentions,
+                torch.tensor(mention_of, dtype=torch.long),
+            )
             negative = self.model.entity_negative(vectors).squeeze(-1).sigmoid().tolist()
             events = self.model.entity_events(vectors).sigmoid().tolist()
-        for instance, entity_index in enumerate(owner):
-            entity = prepared.entities[entity_index]
-            entity.negative_score = max(entity.negative_score, negative[instance])
+        for entity, score, event_scores in zip(owners, negative, events, strict=True):
+            entity.negative_score = max(entity.negative_score, score)
             entity.event_scores = (
-                [max(a, b) for a, b in zip(entity.event_scores, events[instance], strict=True)]
+                [max(a, b) for a, b in zip(entity.event_scores, event_scores, strict=True)]
                 if entity.event_scores
-                else events[instance]
+                else event_scores
             )
 
     # -- postprocess ----------------------------------------------------------------------------------------
@@ -395,15 +401,15 @@ class Tagger:
         batches), organisations found and entities judged: each record with its window outputs."""
         prepared = [self.preprocess(record) for record in records]
         flat = [window for p in prepared for window in p.windows]
-        outputs = self._forward(flat)
+        outputs, tokens = self._forward(flat)
         read: list[tuple[Prepared, list[WindowOutput]]] = []
         position = 0
         for item in prepared:
             own = outputs[position : position + len(item.windows)]
             position += len(item.windows)
             self._add_organisations(item, own)
-            self._judge_entities(item, own)
             read.append((item, own))
+        self._judge_entities(read, tokens)
         return read
 
     def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

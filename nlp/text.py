@@ -30,15 +30,32 @@ MIN_STRIPPED_CHARS = 3  # a stripped name shorter than this (鸿远 from 鸿远�
 _CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ffff]")
 
 
-@lru_cache(maxsize=65536)
+FOLD_TABLE_SIZE = 65536
+
+
+@lru_cache(maxsize=FOLD_TABLE_SIZE)
 def normalise_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", char).lower()
     return folded if len(folded) == 1 else char.lower() if len(char.lower()) == 1 else char
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first sight of each code point (a C-speed loop over the text),
+    bounded as the character cache is."""
+
+    def __missing__(self, code: int) -> str:
+        folded = normalise_char(chr(code))
+        if len(self) < FOLD_TABLE_SIZE:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def normalise(text: str) -> str:
     """Full/half width and case folded, one character for one character (offsets are preserved)."""
-    return "".join(normalise_char(char) for char in text)
+    return text.translate(_FOLD)
 
 
 def has_cjk(text: str) -> bool:

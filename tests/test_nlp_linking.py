@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
 from crawlers.errors import ConfigError
 from nlp.linking import EntityLinker
-from nlp.text import alias_variants, normalise, strip_company_suffix
+from nlp.text import alias_variants, has_cjk, normalise, strip_company_suffix
 from nlp.watchlist import WatchedEntity, load_watchlist
 from tests.conftest import REPO
 
@@ -76,6 +77,53 @@ def test_former_names_link_to_the_same_entity(linker: EntityLinker) -> None:
         ("content", "鸿远地产集团股份有限公司"),
         ("content", "鸿远置业"),
     ]
+
+
+def test_segmenting_only_the_runs_around_candidates_agrees_with_segmenting_the_whole_text(
+    linker: EntityLinker,
+) -> None:
+    """The linker segments only the Han/ASCII runs that hold a candidate's ends; at every candidate end it
+    must find the boundaries a cut of the whole text finds (random texts of aliases, words that swallow
+    them, digits, Latin, punctuation and whitespace)."""
+    pieces = [
+        *linker.aliases,
+        "平安信托",
+        "中信建投",
+        "招行业务",
+        "鸿远地产商",
+        "公告",
+        "今日",
+        "ABC",
+        "12",
+        "，",
+        "。",
+        "(",
+        ")",
+        " ",
+        "\r\n",
+        "\n",
+        "-",
+        "%",
+        "证券",
+        "银行",
+        "安信用",
+    ]
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(300):
+        text = normalise("".join(rng.choice(pieces) for _ in range(rng.randint(1, 25))))
+        whole = {0}
+        position = 0
+        for token in linker.tokenizer.cut(text, HMM=False):
+            position += len(token)
+            whole.add(position)
+        candidates = [c for c in linker._candidates(text) if has_cjk(c.alias)]
+        near = linker._boundaries_near(text, candidates)
+        for candidate in candidates:
+            for end in (candidate.start, candidate.end):
+                assert (end in near) == (end in whole), (text, candidate)
+                checked += 1
+    assert checked > 500
 
 
 def test_user_dictionary_lists_chinese_aliases(linker: EntityLinker, tmp_path: Path) -> None:
