@@ -50,13 +50,24 @@ class Encoded:
         return first + 1, last + 1  # +1 for [CLS]
 
 
-def encode_windows(tokenizer: BertTokenizer, text: str, max_length: int, stride: int) -> list[Encoded]:
-    """Split a text of any length into overlapping windows of at most ``max_length`` tokens.
+SENTENCE_END_CHARS = frozenset("。!?;…")  # as normalised: ！？； fold to their ASCII forms
 
-    Long documents are read whole, window by window (``stride`` tokens of overlap), never truncated.
+
+def encode_windows(
+    tokenizer: BertTokenizer, text: str, max_length: int, stride: int, sentence_ends: bool = False
+) -> list[Encoded]:
+    """Split a text of any length into windows of at most ``max_length`` tokens.
+
+    Long documents are read whole, window by window, never truncated. Consecutive windows overlap by
+    ``stride`` tokens, so that a name cut at one window's edge is whole in the next. With
+    ``sentence_ends``, a window that can end at the end of a sentence (。！？；… or a line break) in its
+    second half ends there instead, and the next starts at the next sentence, with no overlap: no name is
+    cut, and no token is read twice (about a fifth fewer tokens for 500-character news than 32 tokens of
+    overlap in 128).
     """
+    normalised = normalise(text)
     encoding = tokenizer(
-        normalise(text),
+        normalised,
         return_offsets_mapping=True,
         add_special_tokens=False,
         truncation=False,
@@ -67,7 +78,15 @@ def encode_windows(tokenizer: BertTokenizer, text: str, max_length: int, stride:
     windows: list[Encoded] = []
     start = 0
     while True:
-        piece = slice(start, start + body)
+        stop = min(start + body, len(ids))
+        end = None
+        if sentence_ends and stop < len(ids):
+            end = _last_sentence_end(normalised, offsets, start + body // 2, stop)
+        if end is not None:
+            stop = following = end
+        else:  # no sentence end to stop at: overlap
+            following = stop - stride
+        piece = slice(start, stop)
         piece_offsets = offsets[piece]
         char_start = piece_offsets[0][0] if piece_offsets else 0
         char_end = piece_offsets[-1][1] if piece_offsets else 0
@@ -79,6 +98,20 @@ def encode_windows(tokenizer: BertTokenizer, text: str, max_length: int, stride:
                 char_end=char_end,
             )
         )
-        if start + body >= len(ids):
+        if stop >= len(ids):
             return windows
-        start += body - stride
+        start = following
+
+
+def _last_sentence_end(
+    normalised: str, offsets: list[tuple[int, int]], earliest: int, stop: int
+) -> int | None:
+    """The largest ``end`` in ``(earliest, stop]`` such that token ``end - 1`` ends a sentence (a sentence
+    end character, or a line break before token ``end``); None if there is none."""
+    for end in range(stop, earliest, -1):
+        last_start, last_end = offsets[end - 1]
+        if normalised[last_end - 1] in SENTENCE_END_CHARS and last_end - last_start == 1:
+            return end
+        if "\n" in normalised[last_end : offsets[end][0]]:
+            return end
+    return None

@@ -105,10 +105,8 @@ def company_news_figures(tagger: Tagger, dev: Sequence[data.EventText]) -> dict[
 
 
 def ner_figures(tagger: Tagger, dev: Sequence[ner_data.NerSentence]) -> dict[str, float]:
-    from nlp.encoding import encode_windows
-
     gold = [{(s.start, s.end, s.label) for s in sentence.spans} for sentence in dev]
-    windows = [encode_windows(tagger.tokenizer, s.text, tagger.max_length, tagger.stride) for s in dev]
+    windows = [tagger.windows(s.text) for s in dev]
     flat = [w for ws in windows for w in ws]
     outputs, _ = tagger._forward(flat)
     predicted: list[set[tuple[int, int, str]]] = []

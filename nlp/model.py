@@ -132,12 +132,27 @@ class CnnTagger(nn.Module):
         self.output = nn.Linear(hidden, tags)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        keep = attention_mask[..., None].to(torch.float32)
+        keep = attention_mask[..., None].to(self.embeddings.weight.dtype)
         x = self.input(self.dropout(self.embeddings(input_ids))) * keep
         for convolution, norm in zip(self.convolutions, self.norms, strict=True):
-            update = F.gelu(convolution(x.transpose(1, 2)).transpose(1, 2))
+            update = F.gelu(self._convolve(convolution, x))
             x = norm(x + self.dropout(update)) * keep
         return self.output(x)
+
+    @staticmethod
+    def _convolve(convolution: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+        """``convolution`` over ``x`` (batch, tokens, channels), computed as one matrix product of each token
+        with its two neighbours at the dilation: the same sum as the convolution, but it runs where matrix
+        products are fastest (bfloat16 AMX tiles, ONNX Runtime's int8 MatMul) and convolutions are not."""
+        step = convolution.dilation[0]
+        steps = x.shape[1]
+        padded = F.pad(x, (0, 0, step, step))
+        neighbours = torch.cat(
+            [padded[:, :steps], padded[:, step : step + steps], padded[:, 2 * step : 2 * step + steps]],
+            dim=-1,
+        )
+        weight = convolution.weight.permute(0, 2, 1).reshape(convolution.out_channels, -1)
+        return F.linear(neighbours, weight, convolution.bias)
 
 
 ID_TAGGERS = (BiLstmTagger, CnnTagger)

@@ -27,7 +27,7 @@ from nlp.event_rules import find_rule_events
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import NO_EVENT
 from nlp.linking import EntityLinker
-from nlp.model import EntityRows, RiskModel
+from nlp.model import ID_TAGGERS, EntityRows, RiskModel
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
@@ -120,12 +120,17 @@ class Tagger:
         """``encoder``: what computes encoder states and document/token heads for a batch of ids and masks
         (default: ``model.encode`` then ``model.heads``; :class:`nlp.onnx_encoder.OnnxEncoder` runs them in
         ONNX Runtime). The entity heads always run on ``model``. ``ngram``: character n-gram heads to blend
-        in (None: the encoder's heads alone)."""
+        in (None: the encoder's heads alone). ``bf16``: ``model``'s encoder and id-reading NER head are
+        turned to bfloat16 in place (the document and entity heads stay float32)."""
         self.model = model.eval()
         self.ngram = ngram
         self.event_classes = [*model.config.event_types, NO_EVENT]
         self.encoder = encoder
-        self.bf16 = bf16  # run the encoder under CPU bfloat16 autocast (fast on CPUs with AVX512-BF16/AMX)
+        self.bf16 = bf16
+        if bf16:  # the encoder and an id-reading NER head in bfloat16: fast with AMX, slower without
+            self.model.encoder.to(torch.bfloat16)
+            if isinstance(self.model.ner, ID_TAGGERS):
+                self.model.ner.to(torch.bfloat16)
         self.tokenizer = tokenizer
         self.linker = linker
         self.batch_size = batch_size
@@ -194,8 +199,12 @@ class Tagger:
             entities, outermost_mentions([e.mentions for e in entities]), strict=True
         ):
             entity.mentions = mentions
-        windows = encode_windows(self.tokenizer, text, self.max_length, self.stride)
+        windows = self.windows(text)
         return Prepared(record, title, text, windows, entities)
+
+    def windows(self, text: str) -> list[Encoded]:
+        """The windows the model reads ``text`` in: whole sentences where they fit, else overlapping."""
+        return encode_windows(self.tokenizer, text, self.max_length, self.stride, sentence_ends=True)
 
     @staticmethod
     def _combined(field_name: str, start: int, end: int, title: str) -> tuple[int, int]:
@@ -215,7 +224,10 @@ class Tagger:
         with torch.inference_mode():
             for first in range(0, len(order), self.batch_size):
                 chunk = order[first : first + self.batch_size]
-                length = max(len(windows[i].input_ids) for i in chunk)
+                # padded to a multiple of 16 tokens: few distinct shapes, so oneDNN and ONNX Runtime reuse
+                # the kernels they prepared for each (padding changes no output: it is masked)
+                longest = max(len(windows[i].input_ids) for i in chunk)
+                length = max(longest, min(self.max_length, -(-longest // 16) * 16))
                 ids = torch.full((len(chunk), length), self.tokenizer.pad_token_id, dtype=torch.long)
                 for row, index in enumerate(chunk):
                     ids[row, : len(windows[index].input_ids)] = torch.tensor(windows[index].input_ids)
@@ -223,9 +235,8 @@ class Tagger:
                 if self.encoder is not None:
                     states, out = self.encoder(ids, mask)
                 else:
-                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-                        states = self.model.encode(ids, mask)
-                        out = self.model.heads(states, ids, mask)
+                    states = self.model.encode(ids, mask).float()
+                    out = self.model.heads(states, ids, mask)
                 states, out = states.float(), {name: value.float() for name, value in out.items()}
                 rows.append(states.reshape(-1, states.shape[2]))
                 sentiment = out["sentiment"].softmax(-1).tolist()

@@ -21,7 +21,7 @@ from riskwatch.service_config import ScheduleOptions
 
 DEFAULT_CONFIG = Path("configs/riskwatch.yaml")
 CONFIG_ENV = "RISKWATCH_CONFIG"
-INFERENCE = ("torch", "torch-int8", "onnx", "onnx-int8")
+INFERENCE = ("auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8")
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "nlp" / "models" / "riskwatch-zh-mini"
 
 
@@ -30,9 +30,10 @@ class MainConfig(StrictModel):
     watchlist: ConfigPath | None = None
     state_dir: ConfigPath = Path("../data/state")
     model: ConfigPath | None = None  # a trained model folder; default: the model shipped in nlp/models/
-    # How the model runs: torch (PyTorch fp32), torch-int8, onnx (ONNX Runtime, same outputs as torch to
-    # ~1e-6), onnx-int8 (fastest on CPU; figures within 0.5 point, see the model card).
-    inference: Literal["torch", "torch-int8", "onnx", "onnx-int8"] = "torch"
+    # How the model runs: auto (torch-bf16 where the CPU has AMX, else torch), torch (PyTorch fp32),
+    # torch-bf16 (bfloat16 autocast), torch-int8, onnx (ONNX Runtime, same outputs as torch to ~1e-6),
+    # onnx-int8 (int8 weights). Figures and speed of each: the model card.
+    inference: Literal["auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8"] = "auto"
     crawl: CrawlOptions = CrawlOptions()
     store: StoreConfig = SqliteStoreConfig()  # where documents are indexed (indexer/config.py)
     rules: ConfigPath = Path("rules")  # alert rules, one YAML file each (alerts/config.py)
@@ -61,17 +62,27 @@ class AppConfig:
         """The :class:`nlp.tagger.Tagger` for this config's model, watchlist and ``inference`` setting."""
         from nlp.tagger import Tagger
 
-        how = inference or self.main.inference
+        how = resolved_inference(inference or self.main.inference)
         return Tagger.load(
             model_dir or self.model_dir,
             self.watchlist,
             int8=how.endswith("int8"),
             onnx=how.startswith("onnx"),
+            bf16=how == "torch-bf16",
         )
 
     def search_queries(self) -> list[str]:
         """Every watched name and alias, for sources that search per entity."""
         return list(dict.fromkeys(name for entity in self.watchlist for name in entity.names))
+
+
+def resolved_inference(how: str) -> str:
+    """``auto`` made concrete for this machine: ``torch-bf16`` where the CPU has AMX, else ``torch``."""
+    if how != "auto":
+        return how
+    from nlp.cpu_features import has_amx_bf16
+
+    return "torch-bf16" if has_amx_bf16() else "torch"
 
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:

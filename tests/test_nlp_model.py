@@ -54,6 +54,23 @@ def test_windows_cover_long_texts_whole(tokenizer) -> None:
     assert all(later.char_start < earlier.char_end for earlier, later in itertools.pairwise(windows))
 
 
+def test_windows_end_at_sentence_ends_without_overlap_where_they_can(tokenizer) -> None:
+    sentence = "明川科技收到立案告知书。"  # 12 tokens
+    text = sentence * 30
+    windows = encode_windows(tokenizer, text, max_length=64, stride=8, sentence_ends=True)
+    assert windows[0].char_start == 0 and windows[-1].char_end == len(text)
+    assert all(len(w.input_ids) <= 64 for w in windows)
+    for earlier, later in itertools.pairwise(windows):
+        assert text[earlier.char_end - 1] == "。" and later.char_start == earlier.char_end  # whole sentences
+        assert len(earlier.input_ids) - 2 == 60  # five sentences fill 62 tokens best
+    # a line break ends a sentence too; a text with no sentence end still gets overlapping windows
+    lines = encode_windows(tokenizer, "\n".join(["鸿远地产未能兑付利息"] * 20), 64, 8, sentence_ends=True)
+    assert all(text_end.char_end < later.char_start for text_end, later in itertools.pairwise(lines))
+    unbroken = encode_windows(tokenizer, "鸿远地产未能兑付利息" * 20, 64, 8, sentence_ends=True)
+    assert len(unbroken) > 1
+    assert all(later.char_start == earlier.char_end - 8 for earlier, later in itertools.pairwise(unbroken))
+
+
 def test_collate_builds_every_head_target(tokenizer) -> None:
     examples = [
         Example("鸿远地产未能兑付利息，招行受影响。", "x", sentiment=0, entities=[
@@ -592,3 +609,40 @@ def test_company_news_examples_differ_only_by_the_lexicon_word(shared_data: Path
     assert len(examples) == 300 and sum(len(e.entities) == 2 for e in examples) == 100
     nested = company_news_examples(["华岳", "华岳股份"], positive, negative, count=30)
     assert len(nested) == 30 and all(len(e.entities) == 1 for e in nested)
+
+
+def test_cpu_flags_are_read_from_cpuinfo() -> None:
+    from nlp.cpu_features import cpu_flags
+
+    text = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu avx2 avx512_bf16 amx_bf16 amx_tile\n\n"
+    assert {"amx_bf16", "avx2"} <= cpu_flags(text) and "amx_int8" not in cpu_flags(text)
+    assert cpu_flags("processor : 0\n") == set()
+
+
+def test_auto_inference_is_bf16_only_where_the_cpu_has_amx(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp import cpu_features
+    from riskwatch.config import resolved_inference
+
+    monkeypatch.setattr(cpu_features, "has_amx_bf16", lambda: True)
+    assert resolved_inference("auto") == "torch-bf16"
+    monkeypatch.setattr(cpu_features, "has_amx_bf16", lambda: False)
+    assert resolved_inference("auto") == "torch"
+    assert resolved_inference("onnx-int8") == "onnx-int8"
+
+
+def test_bf16_tagger_scores_close_to_fp32(tiny_model_dir: Path, tagger: Tagger) -> None:
+    records = [
+        {"id": "a", "title": "明川科技收到立案告知书", "content": "鸿远地产未能按期兑付债券利息。" * 30},
+        {"id": "b", "title": "", "content": "星海新能源中标光伏项目", "targets": ["星海新能源"]},
+    ]
+    bf16 = Tagger.load(tiny_model_dir, WATCHLIST, bf16=True, batch_size=4)
+    fp32_out, bf16_out = tagger.tag(records), bf16.tag(records)
+    assert [[e["name"] for e in r["entities"]] for r in bf16_out] == [
+        [e["name"] for e in r["entities"]] for r in fp32_out
+    ]
+    for low, full in zip(bf16_out, fp32_out, strict=True):
+        assert abs(low["sentiment"]["score"] - full["sentiment"]["score"]) < 0.05
+        for a, b in zip(low["entities"], full["entities"], strict=True):
+            assert abs(a["negative_score"] - b["negative_score"]) < 0.05
+    ((_, low_windows),), ((_, full_windows),) = bf16.read(records[:1]), tagger.read(records[:1])
+    assert low_windows[0].sentiment != full_windows[0].sentiment  # it did run in bfloat16
