@@ -13,8 +13,14 @@ def bio_spans(tags: Sequence[str], window: Encoded) -> list[tuple[int, int, str]
     spans: list[tuple[int, int, str]] = []
     current: list[int] | None = None  # [first token, last token, type index in the list below]
     kind = ""
+    last = len(window.offsets) - 1
     for index, tag in enumerate(tags):
-        if index == 0 or index == len(window.offsets) - 1:
+        if index == 0 or index == last:
+            continue
+        if tag == "O":  # most tokens: the else branch below, without its tests
+            if current is not None:
+                spans.append((window.offsets[current[0]][0], window.offsets[current[1]][1], kind))
+                current = None
             continue
         if tag.startswith("B-") or (tag.startswith("I-") and (current is None or tag[2:] != kind)):
             if current is not None:

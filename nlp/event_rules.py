@@ -62,9 +62,14 @@ def find_rule_events(text: str, mentions: list[tuple[str, int, int]]) -> list[Ru
     """
     normalised = normalise(text)
     events: dict[tuple[str, str | None], RuleEvent] = {}
+    # A keyword that matches in a sentence matches in the whole text (the patterns use no anchors or
+    # look-arounds, tested), so only rules with a match somewhere need reading sentence by sentence.
+    present = [rule for rule in load_rules() if any(p.search(normalised) for p in rule.patterns)]
+    if not present:
+        return []
     for sentence in split_sentences(normalised):
         piece = normalised[sentence[0] : sentence[1]]
-        for rule in load_rules():
+        for rule in present:
             if any(u.search(piece) for u in rule.unless):
                 continue
             for pattern in rule.patterns:

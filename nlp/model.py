@@ -241,24 +241,29 @@ class RiskModel(nn.Module):
 
     @staticmethod
     def entity_vectors_of_rows(
-        tokens: torch.Tensor, cls_rows: torch.Tensor, mentions: EntityRows, entity_of: torch.Tensor
+        tokens: torch.Tensor,
+        cls_rows: torch.Tensor,
+        mentions: EntityRows,
+        entity_of: torch.Tensor,
+        dtype: torch.dtype | None = None,
     ) -> torch.Tensor:
         """:meth:`entity_vectors` over token vectors flattened to rows ``(tokens, h)``: entity ``e``'s [CLS]
         is row ``cls_rows[e]``; mention ``m`` (of entity ``entity_of[m]``) covers the rows of
         ``mentions``. Reads only the rows the mentions cover, so a batch of many windows costs no more than
-        its mentions."""
+        its mentions. ``dtype``: what the rows read are cast to (default: the tokens' own)."""
+        dtype = dtype or tokens.dtype
         width = tokens.shape[1]
-        vectors = tokens[mentions.rows]
-        mention_sum = torch.zeros(mentions.count, width, dtype=tokens.dtype, device=tokens.device)
+        vectors = tokens[mentions.rows].to(dtype)
+        mention_sum = torch.zeros(mentions.count, width, dtype=dtype, device=tokens.device)
         mention_sum.index_add_(0, mentions.mention_of_row, vectors)
-        mention_len = mentions.lengths.clamp(min=1).to(tokens.dtype)[:, None]
+        mention_len = mentions.lengths.clamp(min=1).to(dtype)[:, None]
         mention_mean = mention_sum / mention_len
         count = int(cls_rows.shape[0])
-        pooled = torch.zeros(count, width, dtype=tokens.dtype, device=tokens.device)
-        counts = torch.zeros(count, 1, dtype=tokens.dtype, device=tokens.device)
+        pooled = torch.zeros(count, width, dtype=dtype, device=tokens.device)
+        counts = torch.zeros(count, 1, dtype=dtype, device=tokens.device)
         pooled.index_add_(0, entity_of, mention_mean)
         counts.index_add_(0, entity_of, torch.ones_like(mention_len))
-        return torch.cat([tokens[cls_rows], pooled / counts.clamp(min=1)], dim=-1)
+        return torch.cat([tokens[cls_rows].to(dtype), pooled / counts.clamp(min=1)], dim=-1)
 
     def ner_logits(
         self, hidden: torch.Tensor | None, input_ids: torch.Tensor, attention_mask: torch.Tensor
@@ -268,7 +273,7 @@ class RiskModel(nn.Module):
         if isinstance(self.ner, ID_TAGGERS):
             return self.ner(input_ids, attention_mask)
         assert hidden is not None, "the linear NER head reads the encoder's states"
-        return self.ner(hidden)
+        return self.ner(hidden.to(self.ner.weight.dtype))
 
     def crf_scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """The NER CRF's (start, transitions, end) scores for decoding, or None without a CRF."""
@@ -284,8 +289,10 @@ class RiskModel(nn.Module):
     def heads(
         self, hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """Document and token heads (no entity heads) on encoder states and the ids they came from."""
-        cls = hidden[:, 0]
+        """Document and token heads (no entity heads) on encoder states and the ids they came from. States in
+        another precision than a head's (a bfloat16 encoder) are cast for it: only [CLS] for the document
+        heads."""
+        cls = hidden[:, 0].to(self.sentiment.weight.dtype)
         return {
             "sentiment": self.sentiment(cls),
             "ner": self.ner_logits(hidden, input_ids, attention_mask),

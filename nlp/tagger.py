@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from nlp.decode import bio_spans, evidence_sentences, field_offsets
-from nlp.encoding import Encoded, build_tokenizer, encode_windows
+from nlp.encoding import Encoded, Tokens, build_tokenizer, encode_windows, tokenize
 from nlp.event_rules import find_rule_events
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import NO_EVENT
@@ -170,10 +170,16 @@ class Tagger:
 
     # -- preprocess ---------------------------------------------------------------------------------------
 
-    def preprocess(self, record: dict[str, Any]) -> Prepared:
+    @staticmethod
+    def _fields(record: dict[str, Any]) -> tuple[str, str, str]:
+        """``(title, content, title + "\n" + content)``: the text the model reads."""
         title = str(record.get("title") or "")
         content = str(record.get("content") or "")
-        text = f"{title}\n{content}"
+        return title, content, f"{title}\n{content}"
+
+    def preprocess(self, record: dict[str, Any], tokens: Tokens | None = None) -> Prepared:
+        """``tokens``: the record's normalised text already tokenised (:func:`nlp.encoding.tokenize`)."""
+        title, content, text = self._fields(record)
         normalised = normalise(text)
         linked = self.linker.link(title, content) if self.linker else []
         entities: list[DocumentEntity] = []
@@ -199,12 +205,14 @@ class Tagger:
             entities, outermost_mentions([e.mentions for e in entities]), strict=True
         ):
             entity.mentions = mentions
-        windows = self.windows(text)
+        windows = self.windows(text, tokens)
         return Prepared(record, title, text, windows, entities)
 
-    def windows(self, text: str) -> list[Encoded]:
+    def windows(self, text: str, tokens: Tokens | None = None) -> list[Encoded]:
         """The windows the model reads ``text`` in: whole sentences where they fit, else overlapping."""
-        return encode_windows(self.tokenizer, text, self.max_length, self.stride, sentence_ends=True)
+        return encode_windows(
+            self.tokenizer, text, self.max_length, self.stride, sentence_ends=True, tokens=tokens
+        )
 
     @staticmethod
     def _combined(field_name: str, start: int, end: int, title: str) -> tuple[int, int]:
@@ -235,9 +243,9 @@ class Tagger:
                 if self.encoder is not None:
                     states, out = self.encoder(ids, mask)
                 else:
-                    states = self.model.encode(ids, mask).float()
+                    states = self.model.encode(ids, mask)
                     out = self.model.heads(states, ids, mask)
-                states, out = states.float(), {name: value.float() for name, value in out.items()}
+                out = {name: value.float() for name, value in out.items()}
                 rows.append(states.reshape(-1, states.shape[2]))
                 sentiment = out["sentiment"].softmax(-1).tolist()
                 events = out["events"].sigmoid().tolist()
@@ -248,7 +256,7 @@ class Tagger:
                         position + row * length, sentiment[row], ner[row], events[row]
                     )
                 position += len(chunk) * length
-        tokens = torch.cat(rows) if rows else torch.zeros(0, self.model.config.hidden_size)
+        tokens = torch.cat(rows) if rows else torch.zeros(0, self.model.config.hidden_size)  # bf16 stays
         return [o for o in outputs if o is not None], tokens
 
     def _judge_entities(
@@ -289,6 +297,7 @@ class Tagger:
                 torch.tensor(cls_rows, dtype=torch.long),
                 mentions,
                 torch.tensor(mention_of, dtype=torch.long),
+                dtype=self.model.entity_negative.weight.dtype,
             )
             negative = self.model.entity_negative(vectors).squeeze(-1).sigmoid().tolist()
             events = self.model.entity_events(vectors).sigmoid().tolist()
@@ -410,7 +419,8 @@ class Tagger:
     def read(self, records: Sequence[dict[str, Any]]) -> list[tuple[Prepared, list[WindowOutput]]]:
         """Preprocess and run the encoder over a batch of records (windows of all records share forward
         batches), organisations found and entities judged: each record with its window outputs."""
-        prepared = [self.preprocess(record) for record in records]
+        tokens = tokenize(self.tokenizer, [normalise(self._fields(record)[2]) for record in records])
+        prepared = [self.preprocess(record, own) for record, own in zip(records, tokens, strict=True)]
         flat = [window for p in prepared for window in p.windows]
         outputs, tokens = self._forward(flat)
         read: list[tuple[Prepared, list[WindowOutput]]] = []

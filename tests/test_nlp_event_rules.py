@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nlp.event_rules import find_rule_events, load_rules
@@ -74,3 +76,13 @@ def test_every_rule_type_has_patterns() -> None:
         r.type for r in rules
     }
     assert all(rule.patterns and 0 < rule.score <= 1 for rule in rules)
+
+
+def test_rule_patterns_use_no_anchors_or_lookarounds() -> None:
+    """find_rule_events skips rules whose keywords match nowhere in the whole text before reading it sentence
+    by sentence; that is exact only while no pattern can match in a sentence and not in the text."""
+    forbidden = re.compile(r"\^|\$|\\[bBAZ]|\(\?[=!<]")
+    for rule in load_rules():
+        for pattern in (*rule.patterns, *rule.unless):
+            # a negated class [^…] is not an anchor
+            assert not forbidden.search(pattern.pattern.replace("[^", "[")), (rule.type, pattern.pattern)

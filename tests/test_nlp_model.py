@@ -54,6 +54,19 @@ def test_windows_cover_long_texts_whole(tokenizer) -> None:
     assert all(later.char_start < earlier.char_end for earlier, later in itertools.pairwise(windows))
 
 
+def test_batch_tokenisation_equals_the_tokenizer_call(tokenizer) -> None:
+    from nlp.encoding import tokenize
+    from nlp.text import normalise
+
+    texts = [normalise(t) for t in ["鸿远地产ABC 600036.HK，今日公告！\n😀 x", "", "招行  CMB"]]
+    expected = [
+        tokenizer(t, return_offsets_mapping=True, add_special_tokens=False, truncation=False) for t in texts
+    ]
+    assert tokenize(tokenizer, texts) == [
+        (e["input_ids"], [tuple(o) for o in e["offset_mapping"]]) for e in expected
+    ]
+
+
 def test_windows_end_at_sentence_ends_without_overlap_where_they_can(tokenizer) -> None:
     sentence = "明川科技收到立案告知书。"  # 12 tokens
     text = sentence * 30
