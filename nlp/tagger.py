@@ -5,9 +5,9 @@ the given targets, and organisations the NER head finds, each judged negative or
 ``events`` (risk-event types with the entity they concern) and ``model``. Follows transformers' pipeline
 shape: :meth:`Tagger.preprocess` (plain Python) → :meth:`Tagger._forward` (the only torch, under
 ``inference_mode``, batched by length, input order restored) → :meth:`Tagger.postprocess` (plain data).
-Long documents are read whole, in overlapping windows. Where the model folder carries character n-gram
-heads (:mod:`nlp.ngram_heads`), document sentiment, event types and entity negative are blends of theirs
-and the encoder's, with the weights saved beside them.
+Long documents are read whole, in windows that end at sentence ends (overlapping where none is near).
+Where the model folder carries character n-gram heads (:mod:`nlp.ngram_heads`), document sentiment, event
+types and entity negative are blends of theirs and the encoder's, with the weights saved beside them.
 """
 
 from __future__ import annotations
