@@ -88,7 +88,8 @@ def main() -> None:
             bf16=precision == "bf16",
             ngram=ngram,
         )
-        tagger.tag(docs[:8])  # warm-up
+        # warm-up: one full batch, so that the kernels for its shapes are prepared (once a process)
+        tagger.tag(docs[: args.batch])
         single = rate(tagger, docs[: args.single], batch=1)
         batched = rate(tagger, docs, batch=args.batch)
         results.append(
