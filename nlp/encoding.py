@@ -61,14 +61,8 @@ Tokens = tuple[list[int], list[tuple[int, int]]]
 def tokenize(tokenizer: BertTokenizer, texts: Sequence[str]) -> list[Tokens]:
     """:data:`Tokens` of each (already normalised) text: one batch call of the Rust tokenizer behind
     ``tokenizer`` (what ``tokenizer(text)`` runs, without its per-text Python wrapping)."""
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None:  # a Python-only tokenizer
-        encoded = [
-            tokenizer(text, return_offsets_mapping=True, add_special_tokens=False, truncation=False)
-            for text in texts
-        ]
-        return [(e["input_ids"], [tuple(o) for o in e["offset_mapping"]]) for e in encoded]
-    return [(e.ids, list(e.offsets)) for e in backend.encode_batch(list(texts), add_special_tokens=False)]
+    encoded = tokenizer.backend_tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    return [(e.ids, list(e.offsets)) for e in encoded]
 
 
 def encode_windows(

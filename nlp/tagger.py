@@ -126,7 +126,6 @@ class Tagger:
         self.ngram = ngram
         self.event_classes = [*model.config.event_types, NO_EVENT]
         self.encoder = encoder
-        self.bf16 = bf16
         if bf16:  # the encoder and an id-reading NER head in bfloat16: fast with AMX, slower without
             self.model.encoder.to(torch.bfloat16)
             if isinstance(self.model.ner, ID_TAGGERS):
@@ -419,10 +418,10 @@ class Tagger:
     def read(self, records: Sequence[dict[str, Any]]) -> list[tuple[Prepared, list[WindowOutput]]]:
         """Preprocess and run the encoder over a batch of records (windows of all records share forward
         batches), organisations found and entities judged: each record with its window outputs."""
-        tokens = tokenize(self.tokenizer, [normalise(self._fields(record)[2]) for record in records])
-        prepared = [self.preprocess(record, own) for record, own in zip(records, tokens, strict=True)]
+        encoded = tokenize(self.tokenizer, [normalise(self._fields(record)[2]) for record in records])
+        prepared = [self.preprocess(record, own) for record, own in zip(records, encoded, strict=True)]
         flat = [window for p in prepared for window in p.windows]
-        outputs, tokens = self._forward(flat)
+        outputs, vectors = self._forward(flat)
         read: list[tuple[Prepared, list[WindowOutput]]] = []
         position = 0
         for item in prepared:
@@ -430,7 +429,7 @@ class Tagger:
             position += len(item.windows)
             self._add_organisations(item, own)
             read.append((item, own))
-        self._judge_entities(read, tokens)
+        self._judge_entities(read, vectors)
         return read
 
     def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
