@@ -155,6 +155,14 @@ class CnnTagger(nn.Module):
         return F.linear(neighbours, weight, convolution.bias)
 
 
+def input_dtype(layer: nn.Module) -> torch.dtype:
+    """The dtype ``layer`` takes its input in: its weights' (float32, or bfloat16 for a bf16 encoder), or
+    float32 for a dynamically quantised int8 layer (``inference: torch-int8``), whose ``weight`` is a method
+    and which quantises its float32 input itself."""
+    weight = getattr(layer, "weight", None)
+    return weight.dtype if isinstance(weight, torch.Tensor) else torch.float32
+
+
 ID_TAGGERS = (BiLstmTagger, CnnTagger)
 """NER heads that read the token ids with embeddings of their own, not the encoder's states."""
 
@@ -273,7 +281,7 @@ class RiskModel(nn.Module):
         if isinstance(self.ner, ID_TAGGERS):
             return self.ner(input_ids, attention_mask)
         assert hidden is not None, "the linear NER head reads the encoder's states"
-        return self.ner(hidden.to(self.ner.weight.dtype))
+        return self.ner(hidden.to(input_dtype(self.ner)))
 
     def crf_scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
         """The NER CRF's (start, transitions, end) scores for decoding, or None without a CRF."""
@@ -292,7 +300,7 @@ class RiskModel(nn.Module):
         """Document and token heads (no entity heads) on encoder states and the ids they came from. States in
         another precision than a head's (a bfloat16 encoder) are cast for it: only [CLS] for the document
         heads."""
-        cls = hidden[:, 0].to(self.sentiment.weight.dtype)
+        cls = hidden[:, 0].to(input_dtype(self.sentiment))
         return {
             "sentiment": self.sentiment(cls),
             "ner": self.ner_logits(hidden, input_ids, attention_mask),

@@ -27,7 +27,7 @@ from nlp.event_rules import find_rule_events
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import NO_EVENT
 from nlp.linking import EntityLinker
-from nlp.model import ID_TAGGERS, EntityRows, RiskModel
+from nlp.model import ID_TAGGERS, EntityRows, RiskModel, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
@@ -162,6 +162,7 @@ class Tagger:
             with warnings.catch_warnings():
                 # torch's note that its quantised-tensor API will move to torchao: nothing a user can act on.
                 warnings.filterwarnings("ignore", "torch.quantize_per_tensor", UserWarning)
+                warnings.filterwarnings("ignore", "torch.ao.quantization is deprecated", DeprecationWarning)
                 model = torch.ao.quantization.quantize_dynamic(
                     model, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
                 )
@@ -296,7 +297,7 @@ class Tagger:
                 torch.tensor(cls_rows, dtype=torch.long),
                 mentions,
                 torch.tensor(mention_of, dtype=torch.long),
-                dtype=self.model.entity_negative.weight.dtype,
+                dtype=input_dtype(self.model.entity_negative),
             )
             negative = self.model.entity_negative(vectors).squeeze(-1).sigmoid().tolist()
             events = self.model.entity_events(vectors).sigmoid().tolist()

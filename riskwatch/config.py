@@ -31,8 +31,9 @@ class MainConfig(StrictModel):
     state_dir: ConfigPath = Path("../data/state")
     model: ConfigPath | None = None  # a trained model folder; default: the model shipped in nlp/models/
     # How the model runs: auto (torch-bf16 where the CPU has AMX, else torch), torch (PyTorch fp32),
-    # torch-bf16 (bfloat16 autocast), torch-int8, onnx (ONNX Runtime, same outputs as torch to ~1e-6),
-    # onnx-int8 (int8 weights). Figures and speed of each: the model card.
+    # torch-bf16 (encoder and NER head in bfloat16 weights), torch-int8 (dynamic int8 linear layers), onnx
+    # (ONNX Runtime, same outputs as torch to ~1e-6), onnx-int8 (int8 weights). Figures and speed of each:
+    # the model card.
     inference: Literal["auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8"] = "auto"
     crawl: CrawlOptions = CrawlOptions()
     store: StoreConfig = SqliteStoreConfig()  # where documents are indexed (indexer/config.py)

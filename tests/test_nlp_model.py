@@ -484,8 +484,26 @@ def test_onnx_tagger_tags_as_the_pytorch_one(tiny_model_dir: Path, tagger: Tagge
     assert _tags(onnx_tagger.tag(records)) == _tags(tagger.tag(records))
 
 
+def test_torch_int8_tagger_tags_as_the_float_one(tiny_model_dir: Path, tagger: Tagger) -> None:
+    """``inference: torch-int8`` quantises the linear layers, whose ``weight`` is then a method: the heads
+    must still find the dtype their input takes (this crashed on the first batch before)."""
+    records = [
+        {"id": "a", "title": "明川科技收到立案告知书", "content": "鸿远地产未能按期兑付债券利息。" * 30},
+        {"id": "b", "title": "", "content": "星海新能源中标光伏项目", "targets": ["星海新能源"]},
+    ]
+    int8_tagger = Tagger.load(tiny_model_dir, WATCHLIST, int8=True, batch_size=4)
+    assert not isinstance(int8_tagger.model.entity_negative.weight, torch.Tensor)  # quantised, really
+    tagged, reference = int8_tagger.tag(records), tagger.tag(records)
+    for got, want in zip(tagged, reference, strict=True):
+        assert [e["name"] for e in got["entities"]] == [e["name"] for e in want["entities"]]
+        for mine, theirs in zip(got["entities"], want["entities"], strict=True):
+            assert abs(mine["negative_score"] - theirs["negative_score"]) < 0.1
+        assert got["sentiment"]["score"] == pytest.approx(want["sentiment"]["score"], abs=0.1)
+
+
+@pytest.mark.parametrize("inference", ["onnx-int8", "torch-int8"])
 def test_inference_setting_is_checked_and_reaches_the_tag_command(
-    tiny_model_dir: Path, tmp_path: Path
+    tiny_model_dir: Path, tmp_path: Path, inference: str
 ) -> None:
     from crawlers.errors import ConfigError
     from riskwatch.config import load_config
@@ -502,7 +520,7 @@ def test_inference_setting_is_checked_and_reaches_the_tag_command(
     )
     completed = subprocess.run(
         [sys.executable, "-m", "riskwatch", "--config", str(REPO / "configs" / "riskwatch.yaml"), "tag",
-         "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir), "--inference", "onnx-int8"],
+         "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir), "--inference", inference],
         capture_output=True, text=True, env=crawl_env(), timeout=120,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
