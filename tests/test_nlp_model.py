@@ -650,15 +650,15 @@ def test_cpu_flags_are_read_from_cpuinfo() -> None:
     assert cpu_flags("processor : 0\n") == set()
 
 
-def test_auto_inference_is_bf16_only_where_the_cpu_has_amx(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_inference_is_bf16_where_the_cpu_has_amx_else_onnx_int8(monkeypatch: pytest.MonkeyPatch) -> None:
     from nlp import cpu_features
     from riskwatch.config import resolved_inference
 
     monkeypatch.setattr(cpu_features, "has_amx_bf16", lambda: True)
     assert resolved_inference("auto") == "torch-bf16"
     monkeypatch.setattr(cpu_features, "has_amx_bf16", lambda: False)
-    assert resolved_inference("auto") == "torch"
-    assert resolved_inference("onnx-int8") == "onnx-int8"
+    assert resolved_inference("auto") == "onnx-int8"
+    assert resolved_inference("onnx-int8") == "onnx-int8" and resolved_inference("torch") == "torch"
 
 
 def test_bf16_tagger_scores_close_to_fp32(tiny_model_dir: Path, tagger: Tagger) -> None:
