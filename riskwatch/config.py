@@ -64,13 +64,7 @@ class AppConfig:
         from nlp.tagger import Tagger
 
         how = resolved_inference(inference or self.main.inference)
-        return Tagger.load(
-            model_dir or self.model_dir,
-            self.watchlist,
-            int8=how.endswith("int8"),
-            onnx=how.startswith("onnx"),
-            bf16=how == "torch-bf16",
-        )
+        return Tagger.load(model_dir or self.model_dir, self.watchlist, **tagger_options(how))
 
     def search_queries(self) -> list[str]:
         """Every watched name and alias, for sources that search per entity."""
@@ -85,6 +79,11 @@ def resolved_inference(how: str) -> str:
     from nlp.cpu_features import has_amx_bf16
 
     return "torch-bf16" if has_amx_bf16() else "onnx-int8"
+
+
+def tagger_options(how: str) -> dict[str, bool]:
+    """:meth:`nlp.tagger.Tagger.load`'s runtime options for a concrete ``inference`` value (not ``auto``)."""
+    return {"int8": how.endswith("int8"), "onnx": how.startswith("onnx"), "bf16": how == "torch-bf16"}
 
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:
