@@ -40,6 +40,10 @@ PAIR_FRAMES = (
 )
 
 
+COMPANY_ACTIONS = Path(__file__).parent / "resources" / "company_actions.yaml"
+ACTION_SHARE = 0.5
+"""With corporate actions given, the share of drawn words that are actions rather than lexicon words."""
+
 FORMAL_LEXICON = "lexicons/FinacialFormalUnformal.yaml"
 FORMAL_CATEGORIES = ("正式-肯定情绪", "正式-否定情绪")
 """The formal (written finance) positive and negative words of 姚加权 et al.; the informal ones are forum slang,
@@ -66,6 +70,22 @@ def lexicon_words(
     return usable(positive - negative), usable(negative - positive)
 
 
+def company_actions(path: Path = COMPANY_ACTIONS) -> tuple[list[str], list[str]]:
+    """(positive, negative) corporate actions (``resources/company_actions.yaml``: 中标, 回购 …; 减持, 问询函 …);
+    a missing or empty list, or a phrase in both, is an error naming the file and key."""
+    parsed = yaml.safe_load(path.read_text("utf-8")) or {}
+    lists = []
+    for key in ("positive", "negative"):
+        phrases = parsed.get(key) if isinstance(parsed, dict) else None
+        if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) and p for p in phrases):
+            raise ValueError(f"{path}: '{key}' must be a non-empty list of phrases")
+        lists.append(list(dict.fromkeys(phrases)))
+    both = sorted(set(lists[0]) & set(lists[1]))
+    if both:
+        raise ValueError(f"{path}: {both} listed as both positive and negative")
+    return lists[0], lists[1]
+
+
 def company_names(texts: Sequence[EventText]) -> list[str]:
     """The distinct subjects of the risk events in ``texts`` (real company names), sorted."""
     return sorted({s for t in texts for kind, s in t.events if kind != NO_EVENT and len(s) >= 2})
@@ -77,19 +97,28 @@ def company_news_examples(
     negative: Sequence[str],
     count: int,
     seed: int = 13,
+    actions: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> list[Example]:
     """``count`` examples, balanced between positive and negative words; a third name two companies (one
-    company where the two drawn contain one another, as 华岳 and 华岳股份)."""
+    company where the two drawn contain one another, as 华岳 and 华岳股份). ``actions``: (positive,
+    negative) corporate actions (:func:`company_actions`), drawn instead of a lexicon word at
+    :data:`ACTION_SHARE` (without them, the examples are those of before they existed)."""
     if not companies or not positive or not negative:
         raise ValueError("company news needs company names and both positive and negative words")
     rng = random.Random(seed)
+
+    def word(is_negative: bool) -> str:
+        if actions is not None and rng.random() < ACTION_SHARE:
+            return rng.choice(actions[1] if is_negative else actions[0])
+        return rng.choice(negative if is_negative else positive)
+
     examples: list[Example] = []
     for index in range(count):
         pair = rng.sample(list(companies), 2) if index % 3 == 2 and len(companies) > 1 else None
         if pair and pair[0] not in pair[1] and pair[1] not in pair[0]:  # nested names: one company instead
             first, second = pair
             first_negative = rng.random() < 0.5
-            words = [rng.choice(negative), rng.choice(positive)]
+            words = [word(True), word(False)]
             if not first_negative:
                 words.reverse()
             text = rng.choice(PAIR_FRAMES).format(
@@ -99,8 +128,7 @@ def company_news_examples(
         else:
             company = rng.choice(companies)
             is_negative = index % 3 == 0 if index % 3 != 2 else rng.random() < 0.5
-            word = rng.choice(negative if is_negative else positive)
-            text = rng.choice(FRAMES).format(company=company, word=word)
+            text = rng.choice(FRAMES).format(company=company, word=word(is_negative))
             labels = {company: is_negative}
         mentions = find_mentions(text, labels)
         entities = [EntityTarget(name, mentions.get(name, []), negative=labels[name]) for name in labels]

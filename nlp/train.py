@@ -22,7 +22,7 @@ from torch.nn import functional as F
 
 from nlp import data, ner_data
 from nlp.batching import IGNORE, Batch, collate
-from nlp.company_news import company_names, company_news_examples, lexicon_words
+from nlp.company_news import company_actions, company_names, company_news_examples, lexicon_words
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
 from nlp.model import ID_TAGGERS, RiskModel, RiskModelConfig
@@ -287,7 +287,10 @@ def training_examples(limit: int | None = None) -> dict[str, list[Example]]:
         "forum": [from_forum(x) for x in head(forum_train)],
         "ner": [from_ner(x) for x in head(ner_train)],
         "company_news": company_news_examples(
-            company_names(event_train), *lexicon_words(), count=limit or COMPANY_NEWS_EXAMPLES
+            company_names(event_train),
+            *lexicon_words(),
+            count=limit or COMPANY_NEWS_EXAMPLES,
+            actions=company_actions(),
         ),
     }
     return tasks

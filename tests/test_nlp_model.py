@@ -642,6 +642,37 @@ def test_company_news_examples_differ_only_by_the_lexicon_word(shared_data: Path
     assert len(nested) == 30 and all(len(e.entities) == 1 for e in nested)
 
 
+def test_company_actions_are_checked_and_drawn_beside_the_lexicon(shared_data: Path, tmp_path: Path) -> None:
+    from nlp.company_news import company_actions, company_news_examples, lexicon_words
+
+    good, bad = company_actions()
+    issue_words = {"中标": good, "增持": good, "回购": good, "业绩增长": good, "减持": bad, "问询函": bad,
+                   "立案调查": bad, "债务展期": bad, "被执行人": bad, "安全事故": bad, "业绩下滑": bad}  # fmt: skip
+    for word, phrases in issue_words.items():
+        assert any(word in phrase for phrase in phrases), word
+    positive, negative = lexicon_words()
+    companies = ["华岳股份", "东江制造", "临川医药"]
+    before = company_news_examples(companies, positive, negative, count=90)
+    assert company_news_examples(companies, positive, negative, count=90, actions=None) == before
+    examples = company_news_examples(companies, positive, negative, count=300, actions=(good, bad))
+    assert examples == company_news_examples(companies, positive, negative, 300, actions=(good, bad))
+    single = [example for example in examples if len(example.entities) == 1]
+    with_action = 0
+    for example in single:  # an action, where one was drawn, has the polarity of the label
+        target = example.entities[0]
+        with_action += any(p in example.text for p in good + bad)
+        assert not any(p in example.text for p in (good if target.negative else bad)), example.text
+    assert 0.3 < with_action / len(single) < 0.7  # about ACTION_SHARE of the words
+
+    broken = tmp_path / "actions.yaml"
+    broken.write_text("positive: [中标]\nnegative: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"actions\.yaml: 'negative'"):
+        company_actions(broken)
+    broken.write_text("positive: [中标, 回购]\nnegative: [回购]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="回购"):
+        company_actions(broken)
+
+
 def test_cpu_flags_are_read_from_cpuinfo() -> None:
     from nlp.cpu_features import cpu_flags
 
