@@ -3,12 +3,14 @@
 The entity head learns companies from the CCKS event headlines, where every named subject is the subject
 of a risk event, so it learns "a company in a headline is a company in trouble" and calls 中标 or 回购 news
 negative. These examples put real company names (the event subjects of the training split) into short
-news frames with a word from the formal finance lexicon: a positive word makes the company not negative,
-a negative word negative, in the *same* frames, so only the word can tell them apart. One example in
+news frames with a word from the formal finance lexicon or, for half the words where they are given, a
+corporate action (``resources/company_actions.yaml``: 中标, 回购 …; 减持, 问询函 …): a positive word makes
+the company not negative, a negative word negative, in the *same* frames, so only the word can tell them
+apart. One example in
 three names two companies, one with each kind of word, so the judgement must follow the company.
 
 The written probe (``resources/company_news_probe.yaml``) stays out of this: it is how the effect is
-measured. Its cue words (中标, 增持, 减持 …) can be lexicon words, so the probe measures whether the head
+measured. Its cue words (中标, 增持, 减持 …) can be lexicon words or actions, so the probe measures whether the head
 learnt the polarity of such words for the company named, not wording it has never seen.
 """
 
