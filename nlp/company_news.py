@@ -45,6 +45,11 @@ PAIR_FRAMES = (
 COMPANY_ACTIONS = Path(__file__).parent / "resources" / "company_actions.yaml"
 ACTION_SHARE = 0.5
 """With corporate actions given, the share of drawn words that are actions rather than lexicon words."""
+GOOD_NEWS_PAIRS = 0.5
+"""The share of two-company examples in which both companies get a positive word, as the n-gram heads and
+the encoder draw them: without such examples every two-company text is negative news, and with the CCKS
+risk-event headlines beside them the document-negative head learnt that company news is mostly bad news
+(it scored 增持 and 回购 news about 0.6)."""
 
 FORMAL_LEXICON = "lexicons/FinacialFormalUnformal.yaml"
 FORMAL_CATEGORIES = ("正式-肯定情绪", "正式-否定情绪")
@@ -100,11 +105,16 @@ def company_news_examples(
     count: int,
     seed: int = 13,
     actions: tuple[Sequence[str], Sequence[str]] | None = None,
+    good_news_pairs: float = 0.0,
 ) -> list[Example]:
     """``count`` examples, balanced between positive and negative words; a third name two companies (one
     company where the two drawn contain one another, as 华岳 and 华岳股份). ``actions``: (positive,
     negative) corporate actions (:func:`company_actions`), drawn instead of a lexicon word at
-    :data:`ACTION_SHARE` (without them, the examples are those of before they existed)."""
+    :data:`ACTION_SHARE` (without them, the examples are those of before they existed).
+    ``good_news_pairs``: the share of two-company examples where both get a positive word (the rest get one
+    of each; 0, the default, draws the examples of before it existed)."""
+    if not 0.0 <= good_news_pairs <= 1.0:
+        raise ValueError(f"good_news_pairs must be between 0 and 1, got {good_news_pairs}")
     if not companies or not positive or not negative:
         raise ValueError("company news needs company names and both positive and negative words")
     rng = random.Random(seed)
@@ -120,13 +130,16 @@ def company_news_examples(
         if pair and pair[0] not in pair[1] and pair[1] not in pair[0]:  # nested names: one company instead
             first, second = pair
             first_negative = rng.random() < 0.5
-            words = [word(True), word(False)]
-            if not first_negative:
-                words.reverse()
+            if good_news_pairs and rng.random() < good_news_pairs:
+                words, labels = [word(False), word(False)], {first: False, second: False}
+            else:
+                words = [word(True), word(False)]
+                if not first_negative:
+                    words.reverse()
+                labels = {first: first_negative, second: not first_negative}
             text = rng.choice(PAIR_FRAMES).format(
                 first=first, first_word=words[0], second=second, second_word=words[1]
             )
-            labels = {first: first_negative, second: not first_negative}
         else:
             company = rng.choice(companies)
             is_negative = index % 3 == 0 if index % 3 != 2 else rng.random() < 0.5

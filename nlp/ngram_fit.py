@@ -23,7 +23,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from nlp import data
-from nlp.company_news import company_actions, company_names, company_news_examples, lexicon_words
+from nlp.company_news import (
+    GOOD_NEWS_PAIRS,
+    company_actions,
+    company_names,
+    company_news_examples,
+    lexicon_words,
+)
 from nlp.data import EventText
 from nlp.examples import EntityTarget, from_entity_negative, from_event_text
 from nlp.labels import SENTIMENT_LABELS
@@ -74,8 +80,9 @@ def entity_sources(
 ) -> list[EntitySource]:
     """BDCI texts as they are; then, as the encoder learns them, company news: CCKS risk-event headlines
     (a negative text about each named subject) and the company news of :mod:`nlp.company_news` (lexicon
-    words and corporate actions of either polarity in the same frames), :data:`EVENT_SOURCES` and
-    :data:`COMPANY_NEWS_SOURCES` of them, so that the P2P posts of BDCI stay half of what the heads see."""
+    words and corporate actions of either polarity in the same frames, and good news about two companies
+    at :data:`~nlp.company_news.GOOD_NEWS_PAIRS`), :data:`EVENT_SOURCES` and :data:`COMPANY_NEWS_SOURCES`
+    of them, so that the P2P posts of BDCI stay half of what the heads see."""
     sources = [
         EntitySource(t.full_text, t.negative, from_entity_negative(t).entities)
         for t in data.load_entity_negative(root).train
@@ -87,7 +94,12 @@ def entity_sources(
     companies = company_names(event_train)
     if len(companies) > 1:
         news = company_news_examples(
-            companies, *lexicon_words(root=root), COMPANY_NEWS_SOURCES, seed, actions=company_actions()
+            companies,
+            *lexicon_words(root=root),
+            COMPANY_NEWS_SOURCES,
+            seed,
+            actions=company_actions(),
+            good_news_pairs=GOOD_NEWS_PAIRS,
         )
         sources += [EntitySource(e.text, any(t.negative for t in e.entities), e.entities) for e in news]
     return sources

@@ -22,7 +22,13 @@ from torch.nn import functional as F
 
 from nlp import data, ner_data
 from nlp.batching import IGNORE, Batch, collate
-from nlp.company_news import company_actions, company_names, company_news_examples, lexicon_words
+from nlp.company_news import (
+    GOOD_NEWS_PAIRS,
+    company_actions,
+    company_names,
+    company_news_examples,
+    lexicon_words,
+)
 from nlp.encoding import build_tokenizer, encode_windows
 from nlp.examples import Example, from_entity_negative, from_event_text, from_forum, from_ner
 from nlp.model import ID_TAGGERS, RiskModel, RiskModelConfig
@@ -291,6 +297,7 @@ def training_examples(limit: int | None = None) -> dict[str, list[Example]]:
             *lexicon_words(),
             count=limit or COMPANY_NEWS_EXAMPLES,
             actions=company_actions(),
+            good_news_pairs=GOOD_NEWS_PAIRS,
         ),
     }
     return tasks

@@ -664,6 +664,27 @@ def test_company_actions_are_checked_and_drawn_beside_the_lexicon(shared_data: P
         assert not any(p in example.text for p in (good if target.negative else bad)), example.text
     assert 0.3 < with_action / len(single) < 0.7  # about ACTION_SHARE of the words
 
+    # good news about two companies: both positive, so not every two-company text is negative news
+    assert company_news_examples(companies, positive, negative, 90, good_news_pairs=0.0) == before
+    balanced = company_news_examples(
+        companies, positive, negative, 600, actions=(good, bad), good_news_pairs=0.5
+    )
+    pairs = [example for example in balanced if len(example.entities) == 2]
+    calm = [example for example in pairs if not any(target.negative for target in example.entities)]
+    assert 0.35 < len(calm) / len(pairs) < 0.65, len(calm)
+    assert all(a.negative != b.negative for a, b in (e.entities for e in pairs if e not in calm))
+    for example in calm:
+        assert not any(p in example.text for p in bad) and not any(w in example.text for w in negative)
+
+    def negative_share(examples: list) -> float:
+        negative = [any(target.negative for target in example.entities) for example in examples]
+        return sum(negative) / len(negative)
+
+    mixed = company_news_examples(companies, positive, negative, 600, actions=(good, bad))
+    assert negative_share(mixed) > 0.6 and 0.42 < negative_share(balanced) < 0.58  # documents now balanced
+    with pytest.raises(ValueError, match="good_news_pairs"):
+        company_news_examples(companies, positive, negative, 9, good_news_pairs=1.5)
+
     broken = tmp_path / "actions.yaml"
     broken.write_text("positive: [中标]\nnegative: []\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"actions\.yaml: 'negative'"):
