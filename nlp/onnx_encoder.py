@@ -85,6 +85,10 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or torch.get_num_threads()
+        # Its threads sleep when a run ends instead of spinning for more work: the tagger's own steps between
+        # runs (entity heads in torch, n-gram heads, decoding) then have the cores. Spinning, they lost them:
+        # 0.6x the one-document rate, 0.9x the batched one (benchmarks/README.md).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         with tempfile.TemporaryDirectory(prefix="riskwatch-onnx-") as folder:
             path = Path(folder) / "encoder.onnx"
             export(model, path)
