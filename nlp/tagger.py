@@ -27,7 +27,7 @@ from nlp.event_rules import find_rule_events
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import NO_EVENT
 from nlp.linking import EntityLinker
-from nlp.model import ID_TAGGERS, EntityRows, RiskModel, input_dtype
+from nlp.model import ID_TAGGERS, EntityRows, RiskModel, TokenRows, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
@@ -221,7 +221,7 @@ class Tagger:
 
     # -- forward (torch) ----------------------------------------------------------------------------------
 
-    def _forward(self, windows: Sequence[Encoded]) -> tuple[list[WindowOutput], torch.Tensor]:
+    def _forward(self, windows: Sequence[Encoded]) -> tuple[list[WindowOutput], TokenRows]:
         """Encoder and document/token heads for every window, batched by length, in input order; and the
         encoder's token vectors of all windows as rows ``(tokens, hidden)`` (see ``first_row``)."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
@@ -256,12 +256,10 @@ class Tagger:
                         position + row * length, sentiment[row], ner[row], events[row]
                     )
                 position += len(chunk) * length
-        tokens = torch.cat(rows) if rows else torch.zeros(0, self.model.config.hidden_size)  # bf16 stays
+        tokens = TokenRows(rows, self.model.config.hidden_size)  # bf16 stays
         return [o for o in outputs if o is not None], tokens
 
-    def _judge_entities(
-        self, read: Sequence[tuple[Prepared, list[WindowOutput]]], tokens: torch.Tensor
-    ) -> None:
+    def _judge_entities(self, read: Sequence[tuple[Prepared, list[WindowOutput]]], tokens: TokenRows) -> None:
         """Entity heads over the batch's token vectors, for every document at once: one row per (entity,
         window that mentions it)."""
         mention_first: list[int] = []
@@ -291,10 +289,14 @@ class Tagger:
         mentions = EntityRows.of(
             torch.tensor(mention_first, dtype=torch.long), torch.tensor(mention_length, dtype=torch.long)
         )
+        # only the rows read, mentions' then [CLS]'s, copied out of the batches' token vectors
+        read_rows = tokens.take(torch.cat([mentions.rows, torch.tensor(cls_rows, dtype=torch.long)]))
+        covered = int(mentions.rows.shape[0])
+        mentions = EntityRows(mentions.lengths, torch.arange(covered), mentions.mention_of_row)
         with torch.inference_mode():
             vectors = self.model.entity_vectors_of_rows(
-                tokens,
-                torch.tensor(cls_rows, dtype=torch.long),
+                read_rows,
+                torch.arange(covered, covered + len(cls_rows)),
                 mentions,
                 torch.tensor(mention_of, dtype=torch.long),
                 dtype=input_dtype(self.model.entity_negative),

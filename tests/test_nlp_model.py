@@ -735,3 +735,18 @@ def test_bf16_tagger_scores_close_to_fp32(tiny_model_dir: Path, tagger: Tagger) 
             assert abs(a["negative_score"] - b["negative_score"]) < 0.05
     ((_, low_windows),), ((_, full_windows),) = bf16.read(records[:1]), tagger.read(records[:1])
     assert low_windows[0].sentiment != full_windows[0].sentiment  # it did run in bfloat16
+
+
+def test_token_rows_take_rows_across_batches_in_the_order_asked() -> None:
+    from nlp.model import TokenRows
+
+    first, second = torch.arange(12.0).reshape(4, 3), torch.arange(100.0, 106.0).reshape(2, 3)
+    rows = TokenRows([first, second], width=3)
+    assert len(rows) == 6
+    every = torch.cat([first, second])
+    asked = torch.tensor([5, 0, 3, 4, 4, 1])
+    assert torch.equal(rows.take(asked), every[asked])
+    assert rows.take(torch.zeros(0, dtype=torch.long)).shape == (0, 3)
+    with pytest.raises(IndexError, match=r"outside 0\.\.5"):
+        rows.take(torch.tensor([2, 6]))
+    assert TokenRows([], width=3).take(torch.zeros(0, dtype=torch.long)).shape == (0, 3)
