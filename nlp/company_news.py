@@ -129,7 +129,7 @@ def company_news_examples(
         pair = rng.sample(list(companies), 2) if index % 3 == 2 and len(companies) > 1 else None
         if pair and pair[0] not in pair[1] and pair[1] not in pair[0]:  # nested names: one company instead
             first, second = pair
-            first_negative = rng.random() < 0.5
+            first_negative = rng.random() < 0.5  # drawn for every pair: the default's draws stay as before
             if good_news_pairs and rng.random() < good_news_pairs:
                 words, labels = [word(False), word(False)], {first: False, second: False}
             else:
