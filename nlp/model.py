@@ -219,6 +219,10 @@ class TokenRows:
     def __len__(self) -> int:
         return sum(int(chunk.shape[0]) for chunk in self.chunks)
 
+    def __getitem__(self, rows: torch.Tensor) -> torch.Tensor:
+        """``take(rows)``: so that :meth:`RiskModel.entity_vectors_of_rows` reads it as it reads a tensor."""
+        return self.take(rows)
+
     def take(self, rows: torch.Tensor) -> torch.Tensor:
         """The rows ``rows`` (global indices), in that order: ``(len(rows), width)``."""
         dtype = self.chunks[0].dtype if self.chunks else torch.float32
@@ -277,26 +281,28 @@ class RiskModel(nn.Module):
 
     @staticmethod
     def entity_vectors_of_rows(
-        tokens: torch.Tensor,
+        tokens: torch.Tensor | TokenRows,
         cls_rows: torch.Tensor,
         mentions: EntityRows,
         entity_of: torch.Tensor,
         dtype: torch.dtype | None = None,
     ) -> torch.Tensor:
-        """:meth:`entity_vectors` over token vectors flattened to rows ``(tokens, h)``: entity ``e``'s [CLS]
-        is row ``cls_rows[e]``; mention ``m`` (of entity ``entity_of[m]``) covers the rows of
-        ``mentions``. Reads only the rows the mentions cover, so a batch of many windows costs no more than
-        its mentions. ``dtype``: what the rows read are cast to (default: the tokens' own)."""
-        dtype = dtype or tokens.dtype
-        width = tokens.shape[1]
-        vectors = tokens[mentions.rows].to(dtype)
-        mention_sum = torch.zeros(mentions.count, width, dtype=dtype, device=tokens.device)
+        """:meth:`entity_vectors` over token vectors flattened to rows ``(tokens, h)`` (a tensor, or the
+        batches of :class:`TokenRows`): entity ``e``'s [CLS] is row ``cls_rows[e]``; mention ``m`` (of entity
+        ``entity_of[m]``) covers the rows of ``mentions``. Reads only the rows the mentions cover, so a batch
+        of many windows costs no more than its mentions. ``dtype``: what the rows read are cast to (default:
+        the tokens' own)."""
+        vectors = tokens[mentions.rows]
+        dtype = dtype or vectors.dtype
+        vectors = vectors.to(dtype)
+        width = vectors.shape[1]
+        mention_sum = torch.zeros(mentions.count, width, dtype=dtype, device=vectors.device)
         mention_sum.index_add_(0, mentions.mention_of_row, vectors)
         mention_len = mentions.lengths.clamp(min=1).to(dtype)[:, None]
         mention_mean = mention_sum / mention_len
         count = int(cls_rows.shape[0])
-        pooled = torch.zeros(count, width, dtype=dtype, device=tokens.device)
-        counts = torch.zeros(count, 1, dtype=dtype, device=tokens.device)
+        pooled = torch.zeros(count, width, dtype=dtype, device=vectors.device)
+        counts = torch.zeros(count, 1, dtype=dtype, device=vectors.device)
         pooled.index_add_(0, entity_of, mention_mean)
         counts.index_add_(0, entity_of, torch.ones_like(mention_len))
         return torch.cat([tokens[cls_rows].to(dtype), pooled / counts.clamp(min=1)], dim=-1)

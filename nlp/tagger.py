@@ -289,14 +289,10 @@ class Tagger:
         mentions = EntityRows.of(
             torch.tensor(mention_first, dtype=torch.long), torch.tensor(mention_length, dtype=torch.long)
         )
-        # only the rows read, mentions' then [CLS]'s, copied out of the batches' token vectors
-        read_rows = tokens.take(torch.cat([mentions.rows, torch.tensor(cls_rows, dtype=torch.long)]))
-        covered = int(mentions.rows.shape[0])
-        mentions = EntityRows(mentions.lengths, torch.arange(covered), mentions.mention_of_row)
         with torch.inference_mode():
             vectors = self.model.entity_vectors_of_rows(
-                read_rows,
-                torch.arange(covered, covered + len(cls_rows)),
+                tokens,
+                torch.tensor(cls_rows, dtype=torch.long),
                 mentions,
                 torch.tensor(mention_of, dtype=torch.long),
                 dtype=input_dtype(self.model.entity_negative),
