@@ -27,7 +27,7 @@ from indexer.errors import StoreError, StoreUnavailable
 from indexer.es_client import RETRY_ON_STATUS, Connection, build_client, store_errors
 from indexer.es_counts import time_range, window_counts
 from indexer.es_documents import from_source, index_template, month_index, to_source
-from indexer.es_search import MAX_HITS, facets_aggregation, search_body
+from indexer.es_search import MAX_HITS, event_facets_aggregation, facets_aggregation, search_body
 from indexer.records import as_tagged, document_time
 from indexer.segment import Segmenter, segmenter_for
 from indexer.snippets import snippet
@@ -253,7 +253,14 @@ class ElasticStore:
             hits.append(SearchHit(doc, float(hit.get("_score") or 0.0), text))
         total = int(found["total"]["value"])
         facets = self._facets(body["query"]) if total else {}
-        return SearchResult(total=total, hits=hits, entity_facets=facets)
+        events = self._event_facets(body["query"]) if total else {}
+        return SearchResult(total=total, hits=hits, entity_facets=facets, event_facets=events)
+
+    def _event_facets(self, query: dict[str, Any]) -> dict[str, int]:
+        aggs = event_facets_aggregation()
+        found = self._search({"size": 0, "query": query, "aggs": aggs})["aggregations"]["events"]["types"]
+        counts = {bucket["key"]: bucket["documents"]["doc_count"] for bucket in found["buckets"]}
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def _facets(self, query: dict[str, Any]) -> dict[str, int]:
         page = es_counts.COMPOSITE_PAGE

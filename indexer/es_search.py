@@ -99,10 +99,23 @@ def search_body(query: SearchQuery, terms: list[str], tokens: list[list[str]]) -
     return {
         "query": {"bool": {"must": must, "should": should, "filter": filters(query)}},
         "sort": sort,
-        "size": min(max(query.limit, 0), MAX_HITS),
+        "from": min(max(query.offset, 0), MAX_HITS),
+        "size": max(min(query.limit, MAX_HITS - max(query.offset, 0)), 0),
         "track_total_hits": True,
         "track_scores": True,
     }
+
+
+EVENT_FACETS = 1000  # risk-event types are a short fixed list; this bound is never reached
+
+
+def event_facets_aggregation() -> dict[str, Any]:
+    """Documents per risk-event type among the matching documents."""
+    types = {
+        "terms": {"field": "events.type", "size": EVENT_FACETS},
+        "aggs": {"documents": {"reverse_nested": {}}},
+    }
+    return {"events": {"nested": {"path": "events"}, "aggs": {"types": types}}}
 
 
 def facets_aggregation(after: dict[str, Any] | None, page: int) -> dict[str, Any]:

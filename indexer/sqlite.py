@@ -253,12 +253,13 @@ class SqliteStore:
         total = int(self._rows(plan.count_sql, plan.params)[0][0])
         hits: list[SearchHit] = []
         if total and query.limit > 0:
-            for body, score in self._rows(plan.hits_sql, [*plan.params, query.limit]):
+            for body, score in self._rows(plan.hits_sql, [*plan.params, query.limit, max(query.offset, 0)]):
                 doc = TaggedDocument.from_json(body)
                 text = snippet(doc.title, doc.content, [t for t, _ in kept], [k for _, k in kept])
                 hits.append(SearchHit(doc, float(score), text))
         facets = {name: int(n) for name, n in self._rows(plan.facets_sql, plan.params)} if total else {}
-        return SearchResult(total=total, hits=hits, entity_facets=facets)
+        events = {kind: int(n) for kind, n in self._rows(plan.event_facets_sql, plan.params)} if total else {}
+        return SearchResult(total=total, hits=hits, entity_facets=facets, event_facets=events)
 
     def entity_counts(
         self, windows: Sequence[Window], entity_ids: Collection[str] | None = None

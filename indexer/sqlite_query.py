@@ -34,8 +34,9 @@ def match_expression(terms: list[list[str]]) -> str:
 @dataclass
 class SearchPlan:
     count_sql: str
-    hits_sql: str  # takes params + [limit]
+    hits_sql: str  # takes params + [limit, offset]
     facets_sql: str
+    event_facets_sql: str
     params: list[Any]
 
 
@@ -81,10 +82,14 @@ def build_search(query: SearchQuery, terms: list[list[str]]) -> SearchPlan:
     matching = f"SELECT d.rowid FROM {source}{clause}"
     return SearchPlan(
         count_sql=f"SELECT count(*) FROM {source}{clause}",
-        hits_sql=f"SELECT d.body, {score} FROM {source}{clause} ORDER BY {order} LIMIT ?",
+        hits_sql=f"SELECT d.body, {score} FROM {source}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
         facets_sql=(
             "SELECT name, count(DISTINCT doc_rowid) AS n FROM doc_entities"
             f" WHERE doc_rowid IN ({matching}) GROUP BY name ORDER BY n DESC, name"
+        ),
+        event_facets_sql=(
+            "SELECT type, count(DISTINCT doc_rowid) AS n FROM doc_events"
+            f" WHERE doc_rowid IN ({matching}) GROUP BY type ORDER BY n DESC, type"
         ),
         params=params,
     )

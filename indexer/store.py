@@ -27,6 +27,7 @@ class SearchQuery:
     since: datetime | None = None  # document time >= since
     until: datetime | None = None  # document time < until
     limit: int = 20
+    offset: int = 0  # hits skipped before the first returned (paging)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class SearchResult:
     total: int  # every matching document, not only the hits returned
     hits: list[SearchHit]
     entity_facets: dict[str, int]  # entity name -> matching documents that mention it
+    event_facets: dict[str, int] = field(default_factory=dict)  # risk-event type -> matching documents
 
 
 @dataclass(frozen=True)

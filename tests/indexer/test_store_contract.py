@@ -229,6 +229,26 @@ def test_filter_only_search_is_latest_first(store: Store) -> None:
     assert result.entity_facets == {HONGYUAN: 4, NAMES["mingchuan"]: 1}
 
 
+def test_paging_with_offset_continues_the_same_order(store: Store) -> None:
+    store.put(corpus())
+    everything = [hit.document.id for hit in store.search(SearchQuery(entity="hongyuan")).hits]
+    pages = [store.search(SearchQuery(entity="hongyuan", limit=3, offset=start)) for start in (0, 3)]
+    assert [hit.document.id for page in pages for hit in page.hits] == everything
+    assert [len(page.hits) for page in pages] == [3, 1] and {page.total for page in pages} == {4}
+    assert store.search(SearchQuery(entity="hongyuan", offset=10)).hits == []
+
+
+def test_event_facets_count_matching_documents_per_event_type(store: Store) -> None:
+    store.put(corpus())
+    assert store.search(SearchQuery(entity="hongyuan")).event_facets == {"评级调整": 2, "提现困难": 1}
+    assert store.search(SearchQuery(sentiment="negative")).event_facets == {
+        "评级调整": 2,
+        "业绩下滑": 1,
+        "提现困难": 1,
+    }
+    assert store.search(SearchQuery(text="不存在的词")).event_facets == {}
+
+
 def test_full_width_and_case_fold(store: Store) -> None:
     store.put([make_doc("x1", "ＣＭＢ 发布公告", "招商银行（CMB）今日发布公告。")])
     assert ids(store.search(SearchQuery(text="cmb"))) == {"x1"}
