@@ -59,12 +59,15 @@ def _drops_text(drops: dict[str, int]) -> str:
 
 
 def report_table(reports: Iterable[SourceReport], title: str, finished: bool = False) -> Table:
+    reports = list(reports)
     table = Table(title=title, title_justify="left")
-    for column in ("source", "pages", "stored", "seen before", "reprints", "deferred"):
-        table.add_column(column, justify="left" if column == "source" else "right")
-    table.add_column("dropped (by reason)")
+    # Source names never shrink to "demo-f…" on a narrow console: two sources could not be told apart.
+    table.add_column("source", no_wrap=True, min_width=max((len(r.name) for r in reports), default=6))
+    for column in ("pages", "stored", "seen before", "reprints", "deferred"):
+        table.add_column(column, justify="right")
+    table.add_column("dropped (by reason)", overflow="fold")
     if finished:
-        table.add_column("ended")
+        table.add_column("ended", overflow="fold")
     totals = SourceReport("total")
     for report in reports:
         row = [
@@ -92,6 +95,7 @@ def report_table(reports: Iterable[SourceReport], title: str, finished: bool = F
         str(totals.stored),
         str(totals.skipped_seen),
         str(totals.reprints),
+        str(totals.deferred),
     ]
     total_row.append(_drops_text(dict(sorted(totals.drops.items()))))
     if finished:

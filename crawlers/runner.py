@@ -14,6 +14,7 @@ from rich.live import Live
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.items import SHANGHAI
+from crawlers.logsetup import console_logging
 from crawlers.progress import SourceReport, report_table
 from crawlers.reprints import ReprintIndex, from_bytes
 from crawlers.runtime import CrawlRuntime, shanghai_now
@@ -49,23 +50,22 @@ class CrawlReport:
 
 
 def _configure_logging(state_dir: Path, level: str, console: Console) -> None:
-    from rich.logging import RichHandler
-
+    """Every record from INFO up into ``crawl.log``; the console shows riskwatch's own from ``level`` up
+    (libraries' records only with ``--verbose``: :mod:`crawlers.logsetup`)."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for handler in list(root.handlers):
-        if getattr(handler, "_riskwatch", False):
+        if getattr(handler, "_riskwatch", None) == "file":
             root.removeHandler(handler)
+            handler.close()
     file_handler = RotatingFileHandler(
         state_dir / "crawl.log", maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
     file_handler.setLevel(logging.INFO)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
-    console_handler = RichHandler(console=console, show_path=False, markup=False)
-    console_handler.setLevel(level)
-    for handler in (file_handler, console_handler):
-        handler._riskwatch = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
+    file_handler._riskwatch = "file"  # type: ignore[attr-defined]
+    root.addHandler(file_handler)
+    console_logging(console, level)
 
 
 def _reprint_index(state: CrawlState, options: CrawlOptions) -> ReprintIndex:

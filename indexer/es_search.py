@@ -66,12 +66,17 @@ def _nested(path: str, query: dict[str, Any]) -> dict[str, Any]:
 def filters(query: SearchQuery) -> list[dict[str, Any]]:
     """The filters of ``query`` (everything but the text), as SQLite applies them."""
     clauses: list[dict[str, Any]] = []
+    row: list[dict[str, Any]] = []  # what one entity row must hold
     if query.entity:
         either = [
             {"term": {"entity_rows.watchlist_id": query.entity}},
             {"term": {"entity_rows.name": query.entity}},
         ]
-        clauses.append(_nested("entity_rows", {"bool": {"should": either, "minimum_should_match": 1}}))
+        row.append({"bool": {"should": either, "minimum_should_match": 1}})
+    if query.negative:
+        row.append({"term": {"entity_rows.negative": True}})
+    if row:
+        clauses.append(_nested("entity_rows", {"bool": {"filter": row}}))
     if query.sentiment:
         clauses.append({"term": {"sentiment.label": query.sentiment}})
     if query.event:

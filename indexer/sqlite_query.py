@@ -43,12 +43,15 @@ class SearchPlan:
 def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     params: list[Any] = []
+    negative = " AND negative = 1" if query.negative else ""  # entity-level: what alerts count
     if query.entity:
         where.append(
-            "d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE entity_id = ? UNION"
-            " SELECT doc_rowid FROM doc_entities WHERE name = ?)"
+            f"d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE entity_id = ?{negative} UNION"
+            f" SELECT doc_rowid FROM doc_entities WHERE name = ?{negative})"
         )
         params += [query.entity, query.entity]
+    elif query.negative:  # negative about any entity
+        where.append("d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1)")
     if query.sentiment:
         where.append("d.sentiment = ?")
         params.append(query.sentiment)

@@ -22,6 +22,9 @@ class SearchQuery:
     text: str = ""
     entity: str | None = None  # watchlist id, or an entity name as tagged
     sentiment: str | None = None  # the document's sentiment label
+    # Entity-level: documents the model judged negative about ``entity`` (about any entity when no entity
+    # is given): the judgement alerts and reports count, not the document's own sentiment label.
+    negative: bool = False
     event: str | None = None  # a risk-event type
     source: str | None = None
     since: datetime | None = None  # document time >= since

@@ -1,1 +1,2 @@
-"""NLP stage: watchlist, entity linking and the document tagger (the tagger arrives with issue 3)."""
+"""NLP stage: watchlist, entity linking and the document tagger (``tagger``: sentiment, entities with
+entity-level negative judgements, risk events), its training and evaluation."""

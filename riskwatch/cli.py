@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from crawlers.errors import ConfigError, CrawlerError
+from crawlers.logsetup import console_logging
 from indexer.errors import IndexerError
 from riskwatch import __version__
 from riskwatch.cli_args import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, absolute_time
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"riskwatch {__version__}")
     parser.add_argument(
         "--config", help=f"main config file (default: ${CONFIG_ENV} or configs/riskwatch.yaml)"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also show the libraries' log records (Scrapy, ...)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -370,7 +374,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
 
     from nlp.train import TrainConfig, train
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    console_logging(console, logging.INFO)  # training progress (nlp.train's INFO records)
     config = TrainConfig(
         output=args.output,
         hidden_size=args.hidden_size,
@@ -420,7 +424,7 @@ def cmd_fit_ngram(args: argparse.Namespace, config: AppConfig, console: Console)
     model_dir = required_model(args, config, console)
     if model_dir is None:
         return EXIT_CONFIG
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    console_logging(console, logging.INFO)
     try:
         _fit_ngram(model_dir, console, blend_only=args.blend_only)
     except ValueError as exc:
@@ -441,6 +445,7 @@ def cmd_prune_vocab(args: argparse.Namespace, console: Console) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, soft_wrap=True)  # messages stay one line each, for grep and log shippers
+    console_logging(console, verbose=args.verbose)  # before anything a library might log
     try:
         config = load_config(args.config)
     except ConfigError as exc:

@@ -43,7 +43,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     search = commands.add_parser("search", help="search the store: ranked hits, snippets, entity facets")
     search.add_argument("query", nargs="?", default="", help="words to find (all of them); may be empty")
     search.add_argument("--entity", metavar="ID|NAME", help="watchlist id or entity name")
-    search.add_argument("--sentiment", choices=SENTIMENT_LABELS, help="the document's sentiment")
+    search.add_argument(
+        "--negative",
+        action="store_true",
+        help="documents the model judged negative about --entity (the entity-level judgement alerts count;"
+        " without --entity: about any entity)",
+    )
+    search.add_argument(
+        "--sentiment", choices=SENTIMENT_LABELS, help="the document's own sentiment label (document-level)"
+    )
     search.add_argument("--event", metavar="TYPE", help="a risk-event type, e.g. 评级调整")
     search.add_argument("--source", metavar="NAME", help="a source name from the config")
     search.add_argument(
@@ -217,6 +225,7 @@ def cmd_search(args: argparse.Namespace, config: AppConfig, console: Console) ->
         text=args.query,
         entity=args.entity,
         sentiment=args.sentiment,
+        negative=args.negative,
         event=args.event,
         source=args.source,
         since=args.since,

@@ -25,6 +25,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from crawlers.logsetup import console_logging
 from riskwatch.config import AppConfig, load_config
 
 log = logging.getLogger("riskwatch.service")
@@ -213,7 +214,7 @@ def run_service(config: AppConfig, console: Console) -> int:
     from alerts.scheduler import sync_jobs
 
     _check(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console_logging(console, logging.INFO)  # the jobs' progress; libraries' records behind --verbose
     stop = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:

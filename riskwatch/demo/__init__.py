@@ -1,4 +1,5 @@
-"""The offline demo: a small Chinese finance news site, a GBK portal and a stock forum, served locally."""
+"""The offline demo: a small Chinese finance news site, a GBK portal and a stock forum, served locally and
+run through the whole pipeline (crawl → tag → index → alerts → report) by ``riskwatch demo``."""
 
 from pathlib import Path
 

@@ -19,9 +19,10 @@ from riskwatch.demo.stages import DemoContext
 STORE_FILE = "riskwatch.db"
 
 
-def _examples(context: DemoContext, store: SqliteStore) -> list[tuple[str, SearchQuery]]:
-    """Negative news about the most-mentioned watched entity when documents are tagged; text searches
-    for its name otherwise (untagged documents have no entities to filter on)."""
+def example_searches(context: DemoContext, store: SqliteStore) -> list[tuple[str, SearchQuery]]:
+    """The news the model judged negative about the most-mentioned watched entity (the entity-level
+    judgement the alerts count) when documents are tagged; a text search for its name otherwise
+    (untagged documents have no entities to filter on). Then the word 违约."""
     entities = context.config.watchlist
     mentions = {e.id: store.search(SearchQuery(entity=e.id, limit=0)).total for e in entities}
     examples: list[tuple[str, SearchQuery]] = [("违约", SearchQuery(text="违约", limit=5))]
@@ -29,10 +30,7 @@ def _examples(context: DemoContext, store: SqliteStore) -> list[tuple[str, Searc
         top = max(entities, key=lambda e: mentions[e.id])
         examples.insert(
             0,
-            (
-                f"--entity {top.id} --sentiment negative",
-                SearchQuery(entity=top.id, sentiment="negative", limit=5),
-            ),
+            (f"--entity {top.id} --negative", SearchQuery(entity=top.id, negative=True, limit=5)),
         )
     elif entities:
         name = entities[0].aliases[0] if entities[0].aliases else entities[0].name
@@ -61,7 +59,7 @@ def index_step(context: DemoContext) -> bool:
             f"indexed {report.stored} document(s) into {path}"
             + (f" ({report.untagged} untagged: no model installed)" if report.untagged else "")
         )
-        for label, query in _examples(context, store):
+        for label, query in example_searches(context, store):
             console.print(f"[bold]example search:[/] riskwatch search {label}")
             print_results(console, store.search(query))
     except IndexerError as exc:

@@ -101,5 +101,5 @@ def test_demo_index_step(tmp_path: Path, tagged: bool) -> None:
     store.close()
     out = console.export_text()
     assert "indexed 7 document(s)" in out
-    assert ("--entity hongyuan --sentiment negative" in out) is tagged
+    assert ("--entity hongyuan --negative" in out) is tagged
     assert "【违约】" in out

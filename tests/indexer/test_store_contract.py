@@ -253,3 +253,34 @@ def test_full_width_and_case_fold(store: Store) -> None:
     store.put([make_doc("x1", "ＣＭＢ 发布公告", "招商银行（CMB）今日发布公告。")])
     assert ids(store.search(SearchQuery(text="cmb"))) == {"x1"}
     assert ids(store.search(SearchQuery(text="ＣＭＢ"))) == {"x1"}
+
+
+def test_negative_about_an_entity_is_the_judgement_alerts_count(store: Store) -> None:
+    """``negative=True`` with an entity asks the entity-level question: a document labelled positive that
+    the model judged negative about hongyuan is found; one negative only about another entity is not."""
+    documents = [
+        make_doc("p1", at=hours(1), sentiment="positive", entities=[entity("hongyuan", True)]),
+        make_doc("p2", at=hours(2), sentiment="negative", entities=[entity("hongyuan", False)]),
+        make_doc(
+            "p3",
+            at=hours(3),
+            sentiment="negative",
+            entities=[entity("hongyuan", False), entity("mingchuan", True)],
+        ),
+        make_doc("p4", at=hours(4), sentiment="neutral", entities=[entity(None, True, name="华为")]),
+    ]
+    store.put(documents)
+
+    def found(**filters: object) -> set[str]:
+        return ids(store.search(SearchQuery(**filters)))  # type: ignore[arg-type]
+
+    assert found(entity="hongyuan", negative=True) == {"p1"}
+    assert found(entity=HONGYUAN, negative=True) == {"p1"}  # by name as well as by id
+    assert found(entity="hongyuan", sentiment="negative") == {"p2", "p3"}  # the document-level label
+    assert found(entity="mingchuan", negative=True) == {"p3"}
+    assert found(entity="华为", negative=True) == {"p4"}
+    assert found(negative=True) == {"p1", "p3", "p4"}  # negative about any entity
+    (counts,) = store.entity_counts([Window(T0, hours(5))])
+    negative_ids = {d.id for d in store.negative_documents("hongyuan", Window(T0, hours(5)), 10)}
+    assert counts["hongyuan"].negative == store.search(SearchQuery(entity="hongyuan", negative=True)).total
+    assert negative_ids == found(entity="hongyuan", negative=True)
