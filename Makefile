@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean redis-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m reports.fonts  # cut the report PDF's CJK font (Regular, Bold) from the pip-installed Noto Sans SC, once
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) redis-server
+
+# The fleet's tests start a real redis-server on 127.0.0.1 (Debian's; PyPI's redis-server wheel is 6.0,
+# without XAUTOCLAIM). Installed once, quietly; needs root or an existing redis-server.
+redis-server:
+	@command -v redis-server >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/riskwatch demo
@@ -23,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP)
+test: $(STAMP) redis-server
 	$(BIN)/ruff check .
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.live import Live
+from scrapy.core.engine import ExecutionEngine
 from scrapy.crawler import Crawler, CrawlerProcess
 
+from crawlers.fleet import FleetCrawl
 from crawlers.items import SHANGHAI
 from crawlers.logsetup import console_logging
 from crawlers.progress import SourceReport, report_table
@@ -22,7 +24,7 @@ from crawlers.settings import crawl_settings, source_settings
 from crawlers.sinks import CountingSink, DocumentSink, JsonlSink
 from crawlers.sources import CrawlOptions, SourceConfig
 from crawlers.spiders import get_spider
-from crawlers.state import CrawlState
+from crawlers.state import CrawlState, SeenState
 
 logger = logging.getLogger(__name__)
 LOG_MAX_BYTES, LOG_BACKUPS = 10_000_000, 5  # crawl.log rotates: a long-running service must not fill the disk
@@ -87,16 +89,26 @@ def run_crawl(
     live: bool | None = None,
     wrap_sink: Callable[[DocumentSink], DocumentSink] | None = None,
     sink: DocumentSink | None = None,
+    fleet: FleetCrawl | None = None,
 ) -> CrawlReport:
     """Crawl ``sources`` once. Blocks until every spider has finished; can run once per process.
 
     ``sink`` (e.g. :class:`indexer.pipeline.StoreSink`) replaces the ``output`` file as the documents'
-    destination; pages are then marked seen as the sink stores them."""
+    destination; pages are then marked seen as the sink stores them. With ``fleet`` this process is one
+    worker of a crawl fleet: frontier, state and documents are in Redis (:mod:`crawlers.fleet`)."""
     console = console or Console(stderr=True)
     state_dir.mkdir(parents=True, exist_ok=True)
     _configure_logging(state_dir, options.log_level, console)
-    # Without an output the documents go nowhere, so the run must not mark their pages seen: a dry run.
-    state = CrawlState(state_dir, read_only=output is None and sink is None)
+    settings = crawl_settings(options)
+    state: SeenState
+    if fleet is not None:
+        state, sink = fleet.state, fleet.sink
+        settings |= fleet.settings(options)
+        # An idle worker polls the shared queue this often (Scrapy's default is every 5 s).
+        ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 1.0
+    else:
+        # Without an output the documents go nowhere, so the run must not mark their pages seen: a dry run.
+        state = CrawlState(state_dir, read_only=output is None and sink is None)
     if sink is None:
         sink = JsonlSink(output) if output else CountingSink()
         if wrap_sink is not None and output is not None:
@@ -108,8 +120,9 @@ def run_crawl(
         now=(lambda: now.astimezone(SHANGHAI)) if now else shanghai_now,
         queries=list(queries or []),
         refetch=refetch,
+        fleet=fleet is not None,
     )
-    process = CrawlerProcess(crawl_settings(options))
+    process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     for source in sources:
         spider_cls = get_spider(source.spider).for_source(

@@ -9,7 +9,7 @@ from datetime import datetime
 from crawlers.items import SHANGHAI
 from crawlers.reprints import ReprintIndex
 from crawlers.sinks import DocumentSink
-from crawlers.state import CrawlState
+from crawlers.state import SeenState
 
 
 def shanghai_now() -> datetime:
@@ -18,11 +18,12 @@ def shanghai_now() -> datetime:
 
 @dataclass
 class CrawlRuntime:
-    state: CrawlState
+    state: SeenState
     sink: DocumentSink
     reprints: ReprintIndex
     now: Callable[[], datetime] = shanghai_now
     queries: list[str] = field(default_factory=list)
     refetch: bool = False
+    fleet: bool = False  # one worker of a fleet: the frontier and the state are shared in Redis
     # Content hashes of documents a sink holds back (not yet in the state): exact copies must see them too.
     pending_content: dict[str, str] = field(default_factory=dict)

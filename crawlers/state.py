@@ -11,6 +11,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen_pages (
@@ -31,6 +32,30 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_content ON documents (content_sha256);
 CREATE INDEX IF NOT EXISTS documents_stored_at ON documents (stored_at);
 """
+
+
+class SeenState(Protocol):
+    """What spiders and pipelines ask of the crawl's memory: :class:`CrawlState` (one process) or
+    :class:`crawlers.fleet_state.RedisCrawlState` (a fleet)."""
+
+    read_only: bool
+
+    def close(self) -> None: ...
+    def is_seen(self, url_id: str) -> bool: ...
+    def mark_seen(self, url_id: str, url: str, source: str, outcome: str) -> None: ...
+    def has_document(self, doc_id: str) -> bool: ...
+    def document_with_content(self, content_sha256: str) -> str | None: ...
+    def record_document(
+        self,
+        doc_id: str,
+        url: str,
+        source: str,
+        content_sha256: str,
+        cluster_id: str,
+        signature: bytes | None,
+    ) -> None: ...
+    def recent_signatures(self, days: int) -> Iterator[tuple[str, str, bytes]]: ...
+    def counts(self) -> dict[str, int]: ...
 
 
 class CrawlState:

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "riskwatch.cli_kibana",
     "riskwatch.cli_alerts",
     "riskwatch.cli_report",
+    "riskwatch.cli_web",
 )
 
 
@@ -53,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     destination.add_argument(
         "--dry-run", action="store_true", help="store nothing and record no page as seen"
+    )
+    destination.add_argument(
+        "--worker",
+        action="store_true",
+        help="one worker of a crawl fleet: shared frontier in Redis ($RISKWATCH_REDIS_URL or fleet.redis_url);"
+        " documents go to the stream that `riskwatch tag-worker` stores",
     )
     crawl.add_argument("--refetch", action="store_true", help="fetch article pages seen in earlier runs too")
     crawl.add_argument(
@@ -204,6 +211,26 @@ def tagging(config: AppConfig, console: Console):
     return lambda sink: TaggingSink(sink, tagger)
 
 
+def join_fleet_or_explain(config: AppConfig, console: Console):
+    """The crawl fleet this worker joins (:mod:`crawlers.fleet`), or ``None``, said why."""
+    from crawlers.fleet import join_fleet
+    from crawlers.fleet_config import REDIS_URL_ENV
+
+    url = config.main.fleet.url()
+    if url is None:
+        console.print(
+            f"[red]--worker needs a Redis URL: set {REDIS_URL_ENV} or fleet.redis_url in {config.path}[/]"
+        )
+        return None
+    import redis
+
+    try:
+        return join_fleet(config.main.fleet, url)
+    except redis.RedisError as exc:
+        console.print(f"[red]cannot reach the fleet's Redis: {exc}[/]", highlight=False)
+        return None
+
+
 def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
     from crawlers.runner import run_crawl
 
@@ -218,9 +245,13 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
     if not selected:
         console.print("[red]no enabled source to crawl[/]")
         return EXIT_CONFIG
-    sink = None
+    sink = fleet = None
     try:
-        if not args.output and not args.dry_run:  # the documents stream into the configured store
+        if args.worker:
+            fleet = join_fleet_or_explain(config, console)
+            if fleet is None:
+                return EXIT_CONFIG
+        elif not args.output and not args.dry_run:  # the documents stream into the configured store
             from riskwatch.cli_index import open_sink
 
             sink = open_sink(config, console, tag=not args.no_tag)
@@ -236,11 +267,14 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
             live=False if args.no_progress else None,
             wrap_sink=None if args.no_tag or not args.output else tagging(config, console),
             sink=sink,
+            fleet=fleet,
         )
     except IndexerError as exc:  # the store refused a batch: its pages stay unseen, fetched next run
         console.print(f"[red]store error:[/] {exc}", highlight=False)
         return EXIT_PARTIAL
-    _print_crawl_report(console, report, "crawl finished", stored=sink is not None)
+    _print_crawl_report(console, report, "crawl finished", stored=sink is not None or fleet is not None)
+    if fleet is not None:
+        console.print(f"{report.documents_written} document(s) sent to the stream {fleet.sink.stream}")
     figures = report.to_dict()
     if sink is not None:
         from riskwatch.cli_index import print_index_report

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from alerts.options import AlertOptions
 from crawlers.configfile import ConfigPath, StrictModel, load
+from crawlers.fleet_config import FleetOptions
 from crawlers.sources import CrawlOptions, SourceConfig, load_sources
 from indexer.config import SqliteStoreConfig, StoreConfig
 from nlp.watchlist import WatchedEntity, load_watchlist
@@ -37,6 +38,7 @@ class MainConfig(StrictModel):
     inference: Literal["auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8"] = "auto"
     crawl: CrawlOptions = CrawlOptions()
     store: StoreConfig = SqliteStoreConfig()  # where documents are indexed (indexer/config.py)
+    fleet: FleetOptions = FleetOptions()  # Redis for workers and the leader (crawlers/fleet_config.py)
     rules: ConfigPath = Path("rules")  # alert rules, one YAML file each (alerts/config.py)
     channels: dict[str, dict[str, Any]] = {}  # notification channels by name, checked by alerts/config.py
     alerts: AlertOptions = AlertOptions()  # alert state, evaluation interval, Kibana link, retries

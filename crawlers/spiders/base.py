@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import Any, ClassVar
 
 import scrapy
@@ -79,6 +80,16 @@ class SourceSpider(scrapy.Spider):
                 "custom_settings": settings,
             },
         )
+
+    def entry_requests(self) -> list[scrapy.Request]:
+        """Where a crawl of the source starts (listings, feeds, searches); each spider kind says."""
+        raise NotImplementedError
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # In a fleet the worker that starts the round queues the entry pages (crawlers.fleet_scheduler).
+        if not self.runtime.fleet:
+            for request in self.entry_requests():
+                yield request
 
     def count(self, key: str, value: int = 1) -> None:
         assert self.crawler.stats is not None

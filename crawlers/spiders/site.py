@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +46,8 @@ class SiteSpider(SourceSpider):
         self.budget -= 1
         return request
 
-    async def start(self) -> AsyncIterator[Request]:
+    def entry_requests(self) -> list[Request]:
+        """The source's listings, feeds and per-entity search pages, within the page budget."""
         feed_meta = {"role": "feed"}
         candidates = [self._listing(url) for url in self.source.start_urls]
         candidates += [
@@ -59,9 +60,7 @@ class SiteSpider(SourceSpider):
                 candidates.append(
                     self._listing(self.source.search.replace("{query}", encoded), role="search")
                 )
-        for request in candidates:
-            if request is not None:
-                yield request
+        return [request for request in candidates if request is not None]
 
     def _listing(self, url: str, role: str = "listing") -> Request | None:
         meta = {"role": role}
