@@ -136,14 +136,21 @@ class AlertState:
             raise AlertStateError(f"no alert with id {alert_id}")
         return found[0]
 
-    def list(self, state: str | None = None, limit: int | None = None) -> list[AlertRecord]:
-        """Newest first; ``state`` filters (open, acknowledged, resolved, or 'active' for the first two)."""
+    def list(
+        self, state: str | None = None, limit: int | None = None, entity_id: str | None = None
+    ) -> list[AlertRecord]:
+        """Newest first; ``state`` filters (open, acknowledged, resolved, or 'active' for the first two),
+        ``entity_id`` keeps one watched entity's alerts."""
         tail = "ORDER BY opened_at DESC, id DESC" + (f" LIMIT {int(limit)}" if limit else "")
-        if state is None:
-            return self._select(tail=tail)
-        states = ACTIVE if state == "active" else (state,)
-        marks = ",".join("?" * len(states))
-        return self._select(f"state IN ({marks})", states, tail)
+        where, params = ["1"], []
+        if state is not None:
+            states = ACTIVE if state == "active" else (state,)
+            where.append(f"state IN ({','.join('?' * len(states))})")
+            params += states
+        if entity_id is not None:
+            where.append("entity_id = ?")
+            params.append(entity_id)
+        return self._select(" AND ".join(where), tuple(params), tail)
 
     def alerts_between(self, start: datetime, end: datetime) -> list[AlertRecord]:
         """Alerts opened in ``[start, end)``, oldest first (for reports)."""

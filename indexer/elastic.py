@@ -252,9 +252,12 @@ class ElasticStore:
             text = snippet(doc.title, doc.content, [t for t, _ in kept], [k for _, k in kept])
             hits.append(SearchHit(doc, float(hit.get("_score") or 0.0), text))
         total = int(found["total"]["value"])
+        exact = found["total"].get("relation", "eq") == "eq"
         facets = self._facets(body["query"]) if total else {}
         events = self._event_facets(body["query"]) if total else {}
-        return SearchResult(total=total, hits=hits, entity_facets=facets, event_facets=events)
+        return SearchResult(
+            total=total, hits=hits, entity_facets=facets, event_facets=events, total_exact=exact
+        )
 
     def _event_facets(self, query: dict[str, Any]) -> dict[str, int]:
         aggs = event_facets_aggregation()

@@ -106,7 +106,7 @@ def search_body(query: SearchQuery, terms: list[str], tokens: list[list[str]]) -
         "sort": sort,
         "from": min(max(query.offset, 0), MAX_HITS),
         "size": max(min(query.limit, MAX_HITS - max(query.offset, 0)), 0),
-        "track_total_hits": True,
+        "track_total_hits": True if query.bound is None else query.bound,
         "track_scores": True,
     }
 

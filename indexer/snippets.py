@@ -41,11 +41,11 @@ def match_spans(text: str, terms: list[str], tokens: list[list[str]]) -> list[tu
     return _spans(folded, needles)
 
 
-def mark(text: str, spans: list[tuple[int, int]]) -> str:
+def mark(text: str, spans: list[tuple[int, int]], marks: tuple[str, str] = (OPEN, CLOSE)) -> str:
     out: list[str] = []
     position = 0
     for start, end in spans:
-        out += [text[position:start], OPEN, text[start:end], CLOSE]
+        out += [text[position:start], marks[0], text[start:end], marks[1]]
         position = end
     out.append(text[position:])
     return "".join(out)
@@ -57,19 +57,21 @@ def snippet(
     terms: list[str],
     tokens: list[list[str]],
     length: int = SNIPPET_CHARS,
+    marks: tuple[str, str] = (OPEN, CLOSE),
 ) -> str:
     """Up to ``length`` characters of the content around the first match (the content's start when only
-    the title matched), with every match in it marked; ``…`` where the text was cut."""
+    the title matched), with every match in it marked; ``…`` where the text was cut. ``marks``: what
+    opens and closes a match (the web console uses characters no text holds, to turn into HTML)."""
     content = " ".join(content.split())
     spans = match_spans(content, terms, tokens) if terms else []
     if not spans:
         title_spans = match_spans(title, terms, tokens) if terms else []
         piece = content[:length]
-        lead = mark(title, title_spans) + " — " if title_spans else ""
+        lead = mark(title, title_spans, marks) + " — " if title_spans else ""
         return lead + piece + ("…" if len(content) > length else "")
     first = spans[0][0]
     start = max(0, min(first - length // 4, len(content) - length))
     end = min(len(content), start + length)
     inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
-    text = mark(content[start:end], inside)
+    text = mark(content[start:end], inside, marks)
     return ("…" if start > 0 else "") + text + ("…" if end < len(content) else "")

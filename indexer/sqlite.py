@@ -249,8 +249,16 @@ class SqliteStore:
         terms = query.text.split()
         tokens = [self.segmenter.query_tokens(term) for term in terms]
         kept = [(term, toks) for term, toks in zip(terms, tokens, strict=True) if toks]
-        plan = build_search(query, [toks for _, toks in kept])
-        total = int(self._rows(plan.count_sql, plan.params)[0][0])
+        token_lists = [toks for _, toks in kept]
+        plan = build_search(query, token_lists)
+        exact = True
+        if query.bound is not None:
+            lowest, found = self._rows(plan.bound_sql, [*plan.params, query.bound + 1])[0]
+            total, exact = min(int(found), query.bound), int(found) <= query.bound
+            if not exact:  # everything else over the newest `bound` matches only
+                plan = build_search(query, token_lists, after_rowid=int(lowest))
+        else:
+            total = int(self._rows(plan.count_sql, plan.params)[0][0])
         hits: list[SearchHit] = []
         if total and query.limit > 0:
             for body, score in self._rows(plan.hits_sql, [*plan.params, query.limit, max(query.offset, 0)]):
@@ -259,7 +267,9 @@ class SqliteStore:
                 hits.append(SearchHit(doc, float(score), text))
         facets = {name: int(n) for name, n in self._rows(plan.facets_sql, plan.params)} if total else {}
         events = {kind: int(n) for kind, n in self._rows(plan.event_facets_sql, plan.params)} if total else {}
-        return SearchResult(total=total, hits=hits, entity_facets=facets, event_facets=events)
+        return SearchResult(
+            total=total, hits=hits, entity_facets=facets, event_facets=events, total_exact=exact
+        )
 
     def entity_counts(
         self, windows: Sequence[Window], entity_ids: Collection[str] | None = None

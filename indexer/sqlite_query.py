@@ -2,6 +2,11 @@
 
 Each whitespace-separated query term becomes one FTS5 group: a single token as a quoted string, several
 tokens (a term jieba cut into words) as ``NEAR(...)`` so they must stand close together; groups are ANDed.
+
+Hits are ordered on (rowid, score) alone and the bodies read for the page only, so a filter matching
+60,000 documents does not sort 60,000 bodies. With ``SearchQuery.bound`` the newest ``bound`` matches
+(highest rowid: the latest stored) are found first (:attr:`SearchPlan.bound_sql`); when there are more, everything else is computed over those alone
+(``build_search(..., after_rowid=...)``), so a word in half a million documents costs what 10,000 do.
 """
 
 from __future__ import annotations
@@ -31,8 +36,18 @@ def match_expression(terms: list[list[str]]) -> str:
     return " AND ".join(groups)
 
 
+ENTITY_ROWS = "SELECT doc_rowid FROM doc_entities WHERE entity_id = ?{negative} UNION SELECT doc_rowid FROM doc_entities WHERE name = ?{negative}"
+
+
+def entity_rows(query: SearchQuery) -> str:
+    """The rows of ``query.entity`` (watchlist id or name); with ``query.negative`` only those the model
+    judged negative about it: the entity-level judgement alerts count."""
+    return ENTITY_ROWS.format(negative=" AND negative = 1" if query.negative else "")
+
+
 @dataclass
 class SearchPlan:
+    bound_sql: str  # takes params + [bound + 1]: (lowest rowid, matches) among the newest bound + 1
     count_sql: str
     hits_sql: str  # takes params + [limit, offset]
     facets_sql: str
@@ -40,52 +55,52 @@ class SearchPlan:
     params: list[Any]
 
 
-def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    negative = " AND negative = 1" if query.negative else ""  # entity-level: what alerts count
+def _filters(query: SearchQuery) -> list[tuple[str, list[Any]]]:
+    """Each filter of ``query`` as (SQL condition, its parameters); the entity filter first."""
+    where: list[tuple[str, list[Any]]] = []
     if query.entity:
-        where.append(
-            f"d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE entity_id = ?{negative} UNION"
-            f" SELECT doc_rowid FROM doc_entities WHERE name = ?{negative})"
-        )
-        params += [query.entity, query.entity]
+        where.append((f"d.rowid IN ({entity_rows(query)})", [query.entity, query.entity]))
     elif query.negative:  # negative about any entity
-        where.append("d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1)")
+        where.append(("d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1)", []))
     if query.sentiment:
-        where.append("d.sentiment = ?")
-        params.append(query.sentiment)
+        where.append(("d.sentiment = ?", [query.sentiment]))
     if query.event:
-        where.append("d.rowid IN (SELECT doc_rowid FROM doc_events WHERE type = ?)")
-        params.append(query.event)
+        where.append(("d.rowid IN (SELECT doc_rowid FROM doc_events WHERE type = ?)", [query.event]))
     if query.source:
-        where.append("d.source = ?")
-        params.append(query.source)
+        where.append(("d.source = ?", [query.source]))
     if query.since:
-        where.append("d.time >= ?")
-        params.append(epoch_us(query.since))
+        where.append(("d.time >= ?", [epoch_us(query.since)]))
     if query.until:
-        where.append("d.time < ?")
-        params.append(epoch_us(query.until))
-    return where, params
+        where.append(("d.time < ?", [epoch_us(query.until)]))
+    return where
 
 
-def build_search(query: SearchQuery, terms: list[list[str]]) -> SearchPlan:
-    where, params = _filters(query)
+def build_search(query: SearchQuery, terms: list[list[str]], after_rowid: int | None = None) -> SearchPlan:
+    """``after_rowid``: only documents stored after that rowid (the bound's cut)."""
+    where = _filters(query)
+    source, rowid = "documents d", "d.rowid"
+    score, order = "0.0", "d.time DESC, d.id"
     if terms:
-        source = "documents_fts f JOIN documents d ON d.rowid = f.rowid"
-        where.insert(0, "documents_fts MATCH ?")
-        params.insert(0, match_expression(terms))
+        source, rowid = "documents_fts f JOIN documents d ON d.rowid = f.rowid", "f.rowid"
+        where.insert(0, ("documents_fts MATCH ?", [match_expression(terms)]))
         rank = f"bm25(documents_fts, {TITLE_WEIGHT}, 1.0)"
         score, order = f"-{rank}", f"{rank}, d.time DESC, d.id"
-    else:
-        source = "documents d"
-        score, order = "0.0", "d.time DESC, d.id"
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    if after_rowid is not None:
+        where.append((f"{rowid} > ?", [after_rowid]))
+    clause = (" WHERE " + " AND ".join(sql for sql, _ in where)) if where else ""
+    params = [value for _, values in where for value in values]
     matching = f"SELECT d.rowid FROM {source}{clause}"
     return SearchPlan(
+        bound_sql=(
+            f"SELECT min(r), count(*) FROM (SELECT {rowid} AS r FROM {source}{clause} ORDER BY {rowid} DESC"
+            " LIMIT ?)"
+        ),
         count_sql=f"SELECT count(*) FROM {source}{clause}",
-        hits_sql=f"SELECT d.body, {score} FROM {source}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+        hits_sql=(
+            f"SELECT d.body, h.score FROM (SELECT d.rowid AS r, {score} AS score FROM {source}{clause}"
+            f" ORDER BY {order} LIMIT ? OFFSET ?) h CROSS JOIN documents d ON d.rowid = h.r"
+            " ORDER BY h.score DESC, d.time DESC, d.id"
+        ),
         facets_sql=(
             "SELECT name, count(DISTINCT doc_rowid) AS n FROM doc_entities"
             f" WHERE doc_rowid IN ({matching}) GROUP BY name ORDER BY n DESC, name"

@@ -31,6 +31,9 @@ class SearchQuery:
     until: datetime | None = None  # document time < until
     limit: int = 20
     offset: int = 0  # hits skipped before the first returned (paging)
+    # At most this many matches are counted, ranked and faceted (the newest stored, where the backend can
+    # tell); beyond it ``total`` is a lower bound (``total_exact`` False). None: every match, exactly.
+    bound: int | None = None
 
 
 @dataclass
@@ -42,10 +45,11 @@ class SearchHit:
 
 @dataclass
 class SearchResult:
-    total: int  # every matching document, not only the hits returned
+    total: int  # every matching document, not only the hits returned (at least this many when not exact)
     hits: list[SearchHit]
     entity_facets: dict[str, int]  # entity name -> matching documents that mention it
     event_facets: dict[str, int] = field(default_factory=dict)  # risk-event type -> matching documents
+    total_exact: bool = True  # False: more than SearchQuery.bound matched; facets cover the newest bound
 
 
 @dataclass(frozen=True)

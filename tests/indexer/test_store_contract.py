@@ -238,6 +238,15 @@ def test_paging_with_offset_continues_the_same_order(store: Store) -> None:
     assert store.search(SearchQuery(entity="hongyuan", offset=10)).hits == []
 
 
+def test_a_bound_caps_counting_and_says_the_total_is_a_lower_bound(store: Store) -> None:
+    store.put(corpus())
+    exact = store.search(SearchQuery(entity="hongyuan", bound=4))
+    assert exact.total == 4 and exact.total_exact and len(exact.hits) == 4
+    capped = store.search(SearchQuery(entity="hongyuan", bound=2))
+    assert capped.total == 2 and not capped.total_exact
+    assert len(capped.hits) >= 2 and sum(capped.entity_facets.values()) >= 2  # SQLite: of the newest 2
+
+
 def test_event_facets_count_matching_documents_per_event_type(store: Store) -> None:
     store.put(corpus())
     assert store.search(SearchQuery(entity="hongyuan")).event_facets == {"评级调整": 2, "提现困难": 1}
