@@ -19,6 +19,7 @@ from indexer.config import SqliteStoreConfig, StoreConfig
 from nlp.watchlist import WatchedEntity, load_watchlist
 from reports.options import ReportJobs
 from riskwatch.service_config import ScheduleOptions
+from riskwatch.web.options import WebOptions
 
 DEFAULT_CONFIG = Path("configs/riskwatch.yaml")
 CONFIG_ENV = "RISKWATCH_CONFIG"
@@ -44,6 +45,7 @@ class MainConfig(StrictModel):
     alerts: AlertOptions = AlertOptions()  # alert state, evaluation interval, Kibana link, retries
     schedule: ScheduleOptions = ScheduleOptions()  # jobs of `riskwatch run` (riskwatch/service_config.py)
     reports: ReportJobs = []  # scheduled exposure reports of `riskwatch run` (reports/options.py)
+    web: WebOptions = WebOptions()  # the console of `riskwatch web`: users, roles (riskwatch/web/options.py)
 
 
 @dataclass
@@ -108,6 +110,7 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig:
             "state_dir": (base / main.state_dir).resolve(),
             "store": main.store.resolved(base),
             "reports": [job.resolved(base) for job in main.reports],
+            "web": main.web.resolved(base),
         }
     )
     sources = load_sources(main.sources)
