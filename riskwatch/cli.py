@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", help=f"main config file (default: ${CONFIG_ENV} or configs/riskwatch.yaml)"
     )
+    "riskwatch.cli_fleet",
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also show the libraries' log records (Scrapy, ...)"
     )
