@@ -11,6 +11,9 @@ Jobs (each a module-level function here, so the persistent job store can name it
 
 SIGTERM or SIGINT stops the service after the running jobs finish. Jobs read the config file again each
 time they run, so a changed rule or channel takes effect without a restart; a changed schedule needs one.
+
+With a fleet Redis (``RISKWATCH_REDIS_URL`` or ``fleet.redis_url``) several services may run: one leads
+and runs the jobs, the others stand by (:mod:`riskwatch.leader`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from rich.table import Table
 
 from crawlers.logsetup import console_logging
 from riskwatch.config import AppConfig, load_config
+from riskwatch.leader import still_leading
 
 log = logging.getLogger("riskwatch.service")
 CRAWL_TIMEOUT_S = 3 * 3600  # a crawl that hangs longer than this is killed; its pages are fetched next time
@@ -34,6 +38,9 @@ CRAWL_TIMEOUT_S = 3 * 3600  # a crawl that hangs longer than this is killed; its
 
 def crawl_job(config_path: str, source: str) -> None:
     """Crawl one source into the store, in a child process."""
+    if not still_leading():
+        log.info("crawl %s: skipped, this service is not the leader", source)
+        return
     command = [
         sys.executable,
         "-m",
@@ -59,6 +66,9 @@ def crawl_job(config_path: str, source: str) -> None:
 
 def alerts_job(config_path: str) -> None:
     """Evaluate every rule now and deliver what is due."""
+    if not still_leading():
+        log.info("alerts: skipped, this service is not the leader")
+        return
     from alerts.engine import check
     from riskwatch.alerting import alerting_config, open_config_store
 
@@ -91,6 +101,9 @@ def _report_jobs(config: AppConfig) -> list:
 
 def report_job(config_path: str, name: str) -> None:
     """Write one scheduled report through ``reports.jobs.run_scheduled_report`` (the reports stage)."""
+    if not still_leading():
+        log.info("report %s: skipped, this service is not the leader", name)
+        return
     config = load_config(config_path)
     job = next((job for job in _report_jobs(config) if job.name == name), None)
     if job is None:
@@ -233,12 +246,27 @@ def run_service(config: AppConfig, console: Console) -> int:
             len(synced.replaced),
             len(synced.removed),
         )
-        scheduler.resume()
-        while not stop.wait(0.5):
-            pass
+        url = config.main.fleet.url()
+        if url is None:
+            scheduler.resume()
+            while not stop.wait(0.5):
+                pass
+        else:
+            _lead_or_stand_by(config, url, scheduler, stop)
     finally:
         scheduler.shutdown(wait=True)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("service stopped")
     return 0
+
+
+def _lead_or_stand_by(config: AppConfig, url: str, scheduler, stop: threading.Event) -> None:
+    """Run the jobs while this service holds the fleet's leader lease; stand by otherwise."""
+    from crawlers.fleet_config import connect
+    from riskwatch.leader import LeaderLease, run_lease
+
+    fleet = config.main.fleet
+    lease = LeaderLease(connect(url), fleet.key("service", "leader"), fleet.leader_lease)
+    log.info("service %s: one of a fleet; standing by until it holds the leader lease", lease.holder)
+    run_lease(lease, stop, on_lead=scheduler.resume, on_lose=scheduler.pause)
