@@ -56,6 +56,14 @@ class ElasticsearchStoreConfig(_StoreBase):
     api_key_env: str | None = None
     ca_certs: ConfigPath | None = None
     verify_certs: bool = True
+    # A cluster (README "Running at scale"): written into the index template, so they apply to each new
+    # monthly index; existing indices keep theirs (replicas can be changed live with _settings).
+    shards: int = Field(default=1, ge=1, le=64)  # primary shards per monthly index
+    replicas: int = Field(default=1, ge=0, le=8)  # copies of each shard on other nodes (0 on one node)
+    bulk_chunk: int = Field(default=500, ge=1, le=10_000)  # documents per bulk request
+    bulk_retries: int = Field(default=3, ge=0, le=10)  # retries of items refused with 429/5xx
+    max_retries: int = Field(default=3, ge=0, le=10)  # the client's retries of a whole request
+    request_timeout: float = Field(default=30.0, gt=0)  # seconds
 
     @field_validator("url")
     @classmethod

@@ -64,9 +64,23 @@ class ElasticStore:
     bulk_retries = BULK_RETRIES
     bulk_backoff = 0.5  # seconds before retrying refused items, doubled each time
 
-    def __init__(self, client: Elasticsearch, index_prefix: str, segmenter: Segmenter | None = None) -> None:
+    def __init__(
+        self,
+        client: Elasticsearch,
+        index_prefix: str,
+        segmenter: Segmenter | None = None,
+        shards: int | None = None,
+        replicas: int | None = None,
+        bulk_chunk: int = BULK_CHUNK,
+        bulk_retries: int = BULK_RETRIES,
+    ) -> None:
+        """``shards``/``replicas``: the index template's (``None``: settings.json's, or the cluster's);
+        ``bulk_chunk``: documents per bulk request; ``bulk_retries``: retries of items refused for load."""
         self.client = client
         self.prefix = index_prefix
+        self.shards, self.replicas = shards, replicas
+        self.bulk_chunk = bulk_chunk
+        self.bulk_retries = bulk_retries
         self.segmenter = segmenter or segmenter_for()
         self.url = ", ".join(str(node.base_url) for node in client.transport.node_pool.all())
         self._ready = False
@@ -87,9 +101,17 @@ class ElasticStore:
             api_key_env=config.api_key_env,
             ca_certs=str(config.ca_certs) if config.ca_certs else None,
             verify_certs=config.verify_certs,
-            **connection,
+            **{"max_retries": config.max_retries, "request_timeout": config.request_timeout, **connection},
         )
-        return cls(build_client(settings), config.index_prefix, segmenter)
+        return cls(
+            build_client(settings),
+            config.index_prefix,
+            segmenter,
+            shards=config.shards,
+            replicas=config.replicas,
+            bulk_chunk=config.bulk_chunk,
+            bulk_retries=config.bulk_retries,
+        )
 
     # -- set-up -----------------------------------------------------------------------------------------
 
@@ -108,7 +130,7 @@ class ElasticStore:
             "install the index template",
             self.client.indices.put_index_template,
             name=self.prefix,
-            **index_template(self.prefix),
+            **index_template(self.prefix, self.shards, self.replicas),
         )
         self._indices.clear()
         self._ensure_index(month_index(self.prefix, datetime.now(UTC)))
@@ -205,7 +227,7 @@ class ElasticStore:
         results = helpers.streaming_bulk(
             self.client,
             actions,
-            chunk_size=BULK_CHUNK,
+            chunk_size=self.bulk_chunk,
             max_retries=self.bulk_retries,
             initial_backoff=self.bulk_backoff,
             max_backoff=10,

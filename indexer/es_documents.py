@@ -42,11 +42,17 @@ def _substitute(value: Any, prefix: str) -> Any:
     return value
 
 
-def index_template(prefix: str) -> dict[str, Any]:
-    """The composable template for ``<prefix>-*`` (settings and mappings inlined, ``{prefix}`` filled in)."""
+def index_template(prefix: str, shards: int | None = None, replicas: int | None = None) -> dict[str, Any]:
+    """The composable template for ``<prefix>-*`` (settings and mappings inlined, ``{prefix}`` filled in);
+    ``shards`` and ``replicas`` override settings.json's (``None``: the file's, or the cluster's default)."""
     template = {k: v for k, v in _mapping_file("index_template.json").items() if not k.startswith("_comment")}
     body = _substitute(template, prefix)
-    body["template"]["settings"] = _mapping_file("settings.json")
+    settings = _mapping_file("settings.json")
+    if shards is not None:
+        settings["number_of_shards"] = shards
+    if replicas is not None:
+        settings["number_of_replicas"] = replicas
+    body["template"]["settings"] = settings
     body["template"]["mappings"] = _mapping_file("mappings.json")
     return body
 
