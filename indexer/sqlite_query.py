@@ -55,17 +55,21 @@ class SearchPlan:
     params: list[Any]
 
 
-def _filters(query: SearchQuery) -> list[tuple[str, list[Any]]]:
-    """Each filter of ``query`` as (SQL condition, its parameters); the entity filter first."""
+def _filters(query: SearchQuery, after_rowid: int | None = None) -> list[tuple[str, list[Any]]]:
+    """Each filter of ``query`` as (SQL condition, its parameters); the entity filter first. The bound's
+    cut (``after_rowid``) goes inside the large row lists too, so they are read from the cut on only."""
+    cut, cut_params = ("", []) if after_rowid is None else (" AND doc_rowid > ?", [after_rowid])
     where: list[tuple[str, list[Any]]] = []
     if query.entity:
         where.append((f"d.rowid IN ({entity_rows(query)})", [query.entity, query.entity]))
     elif query.negative:  # negative about any entity
-        where.append(("d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1)", []))
+        where.append((f"d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1{cut})", cut_params))
     if query.sentiment:
         where.append(("d.sentiment = ?", [query.sentiment]))
     if query.event:
-        where.append(("d.rowid IN (SELECT doc_rowid FROM doc_events WHERE type = ?)", [query.event]))
+        where.append(
+            (f"d.rowid IN (SELECT doc_rowid FROM doc_events WHERE type = ?{cut})", [query.event, *cut_params])
+        )
     if query.source:
         where.append(("d.source = ?", [query.source]))
     if query.since:
@@ -77,7 +81,7 @@ def _filters(query: SearchQuery) -> list[tuple[str, list[Any]]]:
 
 def build_search(query: SearchQuery, terms: list[list[str]], after_rowid: int | None = None) -> SearchPlan:
     """``after_rowid``: only documents stored after that rowid (the bound's cut)."""
-    where = _filters(query)
+    where = _filters(query, after_rowid)
     source, rowid = "documents d", "d.rowid"
     score, order = "0.0", "d.time DESC, d.id"
     if terms:
