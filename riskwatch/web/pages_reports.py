@@ -41,6 +41,16 @@ class ReportRun:
     files: list[str]
     problems: list[str]
 
+    @property
+    def period(self) -> str:
+        """First and last day covered (the manifest's end is exclusive)."""
+        try:
+            start = datetime.fromisoformat(self.about["period_start"])
+            end = datetime.fromisoformat(self.about["period_end"]) - timedelta(microseconds=1)
+        except (KeyError, TypeError, ValueError):
+            return "—"
+        return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+
 
 def report_roots(web) -> dict[str, Path]:
     """Where reports live: the console's folder and each scheduled job's."""
