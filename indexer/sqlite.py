@@ -29,7 +29,13 @@ from indexer.records import (
 )
 from indexer.segment import Segmenter, segmenter_for
 from indexer.snippets import snippet
-from indexer.sqlite_query import build_search
+from indexer.sqlite_query import (
+    BODIES_OF_ROWIDS,
+    ENTITY_FACETS_OF_ROWIDS,
+    EVENT_FACETS_OF_ROWIDS,
+    SearchPlan,
+    build_search,
+)
 from indexer.store import EntityCounts, SearchHit, SearchQuery, SearchResult, Window
 from nlp.types import TaggedDocument
 
@@ -249,27 +255,50 @@ class SqliteStore:
         terms = query.text.split()
         tokens = [self.segmenter.query_tokens(term) for term in terms]
         kept = [(term, toks) for term, toks in zip(terms, tokens, strict=True) if toks]
-        token_lists = [toks for _, toks in kept]
-        plan = build_search(query, token_lists)
-        exact = True
+        plan = build_search(query, [toks for _, toks in kept])
         if query.bound is not None:
-            lowest, found = self._rows(plan.bound_sql, [*plan.params, query.bound + 1])[0]
-            total, exact = min(int(found), query.bound), int(found) <= query.bound
-            if not exact:  # everything else over the newest `bound` matches only
-                plan = build_search(query, token_lists, after_rowid=int(lowest))
-        else:
-            total = int(self._rows(plan.count_sql, plan.params)[0][0])
-        hits: list[SearchHit] = []
+            return self._bounded_search(query, plan, kept)
+        total = int(self._rows(plan.count_sql, plan.params)[0][0])
+        rows: list[tuple[str, float]] = []
         if total and query.limit > 0:
-            for body, score in self._rows(plan.hits_sql, [*plan.params, query.limit, max(query.offset, 0)]):
-                doc = TaggedDocument.from_json(body)
-                text = snippet(doc.title, doc.content, [t for t, _ in kept], [k for _, k in kept])
-                hits.append(SearchHit(doc, float(score), text))
-        facets = {name: int(n) for name, n in self._rows(plan.facets_sql, plan.params)} if total else {}
-        events = {kind: int(n) for kind, n in self._rows(plan.event_facets_sql, plan.params)} if total else {}
-        return SearchResult(
-            total=total, hits=hits, entity_facets=facets, event_facets=events, total_exact=exact
-        )
+            rows = self._rows(plan.hits_sql, [*plan.params, query.limit, max(query.offset, 0)])
+        facets, events = self._facets(plan, None) if total else ({}, {})
+        return SearchResult(total, self._hits(rows, kept), facets, events)
+
+    def _bounded_search(
+        self, query: SearchQuery, plan: SearchPlan, kept: list[tuple[str, list[str]]]
+    ) -> SearchResult:
+        """One walk of the match for the newest ``bound`` + 1 matches; the page ranked from them (score,
+        then newest, then id, as the SQL orders), the facets counted over their rowids."""
+        bound = max(query.bound or 0, 0)
+        found = self._rows(plan.bound_sql, [*plan.params, bound + 1])
+        exact = len(found) <= bound
+        found = found[:bound]
+        ranked = sorted(found, key=lambda row: (-row[1], -row[2], row[3]))
+        page = ranked[max(query.offset, 0) : max(query.offset, 0) + max(query.limit, 0)]
+        bodies = dict(self._rows(BODIES_OF_ROWIDS, [json.dumps([row[0] for row in page])])) if page else {}
+        rows = [(bodies[row[0]], float(row[1])) for row in page]
+        facets, events = self._facets(plan, [row[0] for row in found]) if found else ({}, {})
+        return SearchResult(len(found), self._hits(rows, kept), facets, events, total_exact=exact)
+
+    def _hits(self, rows: Sequence[tuple[str, float]], kept: list[tuple[str, list[str]]]) -> list[SearchHit]:
+        hits = []
+        for body, score in rows:
+            doc = TaggedDocument.from_json(body)
+            text = snippet(doc.title, doc.content, [t for t, _ in kept], [k for _, k in kept])
+            hits.append(SearchHit(doc, float(score), text))
+        return hits
+
+    def _facets(self, plan: SearchPlan, rowids: list[int] | None) -> tuple[dict[str, int], dict[str, int]]:
+        """Entity and event facets: of the rowids found already, or of the whole match."""
+        if rowids is None:
+            entity_rows = self._rows(plan.facets_sql, plan.params)
+            event_rows = self._rows(plan.event_facets_sql, plan.params)
+        else:
+            listed = [json.dumps(rowids)]
+            entity_rows = self._rows(ENTITY_FACETS_OF_ROWIDS, listed)
+            event_rows = self._rows(EVENT_FACETS_OF_ROWIDS, listed)
+        return {name: int(n) for name, n in entity_rows}, {kind: int(n) for kind, n in event_rows}
 
     def entity_counts(
         self, windows: Sequence[Window], entity_ids: Collection[str] | None = None

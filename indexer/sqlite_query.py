@@ -4,9 +4,10 @@ Each whitespace-separated query term becomes one FTS5 group: a single token as a
 tokens (a term jieba cut into words) as ``NEAR(...)`` so they must stand close together; groups are ANDed.
 
 Hits are ordered on (rowid, score) alone and the bodies read for the page only, so a filter matching
-60,000 documents does not sort 60,000 bodies. With ``SearchQuery.bound`` the newest ``bound`` matches
-(highest rowid: the latest stored) are found first (:attr:`SearchPlan.bound_sql`); when there are more, everything else is computed over those alone
-(``build_search(..., after_rowid=...)``), so a word in half a million documents costs what 10,000 do.
+60,000 documents does not sort 60,000 bodies. With ``SearchQuery.bound`` one walk of the match finds the
+newest ``bound`` + 1 matches (highest rowid: the latest stored) with their score, time and id
+(:attr:`SearchPlan.bound_sql`); the page is ranked from those, and the facets are counted over their
+rowids, so a word in half a million documents costs what 10,000 do.
 """
 
 from __future__ import annotations
@@ -45,9 +46,21 @@ def entity_rows(query: SearchQuery) -> str:
     return ENTITY_ROWS.format(negative=" AND negative = 1" if query.negative else "")
 
 
+# Facets of matches already found (the bound's rowids, as a JSON list): no second walk of the match.
+ENTITY_FACETS_OF_ROWIDS = (
+    "SELECT name, count(DISTINCT doc_rowid) AS n FROM doc_entities WHERE doc_rowid IN"
+    " (SELECT value FROM json_each(?)) GROUP BY name ORDER BY n DESC, name"
+)
+BODIES_OF_ROWIDS = "SELECT rowid, body FROM documents WHERE rowid IN (SELECT value FROM json_each(?))"
+EVENT_FACETS_OF_ROWIDS = (
+    "SELECT type, count(DISTINCT doc_rowid) AS n FROM doc_events WHERE doc_rowid IN"
+    " (SELECT value FROM json_each(?)) GROUP BY type ORDER BY n DESC, type"
+)
+
+
 @dataclass
 class SearchPlan:
-    bound_sql: str  # takes params + [bound + 1]: (lowest rowid, matches) among the newest bound + 1
+    bound_sql: str  # takes params + [bound + 1]: (rowid, score, time, id) of the newest bound + 1 matches
     count_sql: str
     hits_sql: str  # takes params + [limit, offset]
     facets_sql: str
@@ -55,21 +68,19 @@ class SearchPlan:
     params: list[Any]
 
 
-def _filters(query: SearchQuery, after_rowid: int | None = None) -> list[tuple[str, list[Any]]]:
-    """Each filter of ``query`` as (SQL condition, its parameters); the entity filter first. The bound's
-    cut (``after_rowid``) goes inside the large row lists too, so they are read from the cut on only."""
-    cut, cut_params = ("", []) if after_rowid is None else (" AND doc_rowid > ?", [after_rowid])
+def _filters(query: SearchQuery, member: str = "d.rowid") -> list[tuple[str, list[Any]]]:
+    """Each filter of ``query`` as (SQL condition, its parameters); the entity filter first. ``member``:
+    what the row lists are probed with (``+f.rowid`` under a full-text match: the match is walked once
+    and each row looked up in the list, instead of one full-text query per listed row)."""
     where: list[tuple[str, list[Any]]] = []
     if query.entity:
-        where.append((f"d.rowid IN ({entity_rows(query)})", [query.entity, query.entity]))
+        where.append((f"{member} IN ({entity_rows(query)})", [query.entity, query.entity]))
     elif query.negative:  # negative about any entity
-        where.append((f"d.rowid IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1{cut})", cut_params))
+        where.append((f"{member} IN (SELECT doc_rowid FROM doc_entities WHERE negative = 1)", []))
     if query.sentiment:
         where.append(("d.sentiment = ?", [query.sentiment]))
     if query.event:
-        where.append(
-            (f"d.rowid IN (SELECT doc_rowid FROM doc_events WHERE type = ?{cut})", [query.event, *cut_params])
-        )
+        where.append((f"{member} IN (SELECT doc_rowid FROM doc_events WHERE type = ?)", [query.event]))
     if query.source:
         where.append(("d.source = ?", [query.source]))
     if query.since:
@@ -79,9 +90,8 @@ def _filters(query: SearchQuery, after_rowid: int | None = None) -> list[tuple[s
     return where
 
 
-def build_search(query: SearchQuery, terms: list[list[str]], after_rowid: int | None = None) -> SearchPlan:
-    """``after_rowid``: only documents stored after that rowid (the bound's cut)."""
-    where = _filters(query, after_rowid)
+def build_search(query: SearchQuery, terms: list[list[str]]) -> SearchPlan:
+    where = _filters(query, "+f.rowid" if terms else "d.rowid")
     source, rowid = "documents d", "d.rowid"
     score, order = "0.0", "d.time DESC, d.id"
     if terms:
@@ -89,16 +99,11 @@ def build_search(query: SearchQuery, terms: list[list[str]], after_rowid: int | 
         where.insert(0, ("documents_fts MATCH ?", [match_expression(terms)]))
         rank = f"bm25(documents_fts, {TITLE_WEIGHT}, 1.0)"
         score, order = f"-{rank}", f"{rank}, d.time DESC, d.id"
-    if after_rowid is not None:
-        where.append((f"{rowid} > ?", [after_rowid]))
     clause = (" WHERE " + " AND ".join(sql for sql, _ in where)) if where else ""
     params = [value for _, values in where for value in values]
     matching = f"SELECT d.rowid FROM {source}{clause}"
     return SearchPlan(
-        bound_sql=(
-            f"SELECT min(r), count(*) FROM (SELECT {rowid} AS r FROM {source}{clause} ORDER BY {rowid} DESC"
-            " LIMIT ?)"
-        ),
+        bound_sql=f"SELECT {rowid}, {score}, d.time, d.id FROM {source}{clause} ORDER BY {rowid} DESC LIMIT ?",
         count_sql=f"SELECT count(*) FROM {source}{clause}",
         hits_sql=(
             f"SELECT d.body, h.score FROM (SELECT d.rowid AS r, {score} AS score FROM {source}{clause}"

@@ -247,6 +247,22 @@ def test_a_bound_caps_counting_and_says_the_total_is_a_lower_bound(store: Store)
     assert len(capped.hits) >= 2 and sum(capped.entity_facets.values()) >= 2  # SQLite: of the newest 2
 
 
+def test_a_bound_above_the_matches_changes_nothing(store: Store) -> None:
+    store.put(corpus())
+    for query in (
+        SearchQuery(text="鸿远地产"),
+        SearchQuery(text="评级"),
+        SearchQuery(entity="hongyuan"),
+        SearchQuery(text="鸿远地产", entity="hongyuan", limit=2, offset=1),
+        SearchQuery(sentiment="negative", event="评级调整"),
+    ):
+        plain, bounded = store.search(query), store.search(replace(query, bound=100))
+        assert [h.document.id for h in bounded.hits] == [h.document.id for h in plain.hits], query
+        assert [round(h.score, 6) for h in bounded.hits] == [round(h.score, 6) for h in plain.hits], query
+        assert (bounded.total, bounded.total_exact) == (plain.total, True)
+        assert (bounded.entity_facets, bounded.event_facets) == (plain.entity_facets, plain.event_facets)
+
+
 def test_event_facets_count_matching_documents_per_event_type(store: Store) -> None:
     store.put(corpus())
     assert store.search(SearchQuery(entity="hongyuan")).event_facets == {"评级调整": 2, "提现困难": 1}
