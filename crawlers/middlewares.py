@@ -99,13 +99,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None:
             tries = retry.meta.get("retry_times", 1)
             delay = min(self.backoff * 2 ** (tries - 1), self.backoff_max)
-            retry.meta["retry_not_before"] = time.monotonic() + delay
+            # Wall-clock time: in a fleet the retry may be taken from the shared queue on another machine.
+            retry.meta["retry_not_before"] = time.time() + delay
         return retry
 
     async def process_request(self, request: Request) -> None:
         not_before = request.meta.get("retry_not_before")
         if not_before is not None:
-            wait = not_before - time.monotonic()
+            wait = min(not_before - time.time(), self.backoff_max)  # a skewed clock waits no longer than this
             if wait > 0:
                 await asyncio.sleep(wait)
         return None
