@@ -155,7 +155,9 @@ class WebFixture:
     exposures: Path
 
 
-def write_config(folder: Path, extra_web: dict[str, Any] | None = None) -> Path:
+def write_config(
+    folder: Path, extra_web: dict[str, Any] | None = None, store: dict[str, Any] | None = None
+) -> Path:
     (folder / "sources").mkdir(parents=True, exist_ok=True)
     (folder / "watchlist.yaml").write_bytes((REPO / "configs" / "watchlist.yaml").read_bytes())
     exposures = folder / "exposures.csv"
@@ -165,7 +167,7 @@ def write_config(folder: Path, extra_web: dict[str, Any] | None = None) -> Path:
         "sources": "sources",
         "watchlist": "watchlist.yaml",
         "state_dir": "state",
-        "store": {"type": "sqlite", "path": "store.db"},
+        "store": store or {"type": "sqlite", "path": "store.db"},
         "rules": str(REPO / "configs" / "rules"),
         "channels": {"local-outbox": {"type": "file", "path": "outbox"}},
         "alerts": {"state_path": "state/alerts.db"},
@@ -181,9 +183,10 @@ def write_config(folder: Path, extra_web: dict[str, Any] | None = None) -> Path:
     return path
 
 
-def build(folder: Path) -> WebFixture:
-    """The config, the store filled (masked as `riskwatch index` masks) and the rules evaluated at AT."""
-    config = load_config(write_config(folder))
+def build(folder: Path, store: dict[str, Any] | None = None) -> WebFixture:
+    """The config, the store filled (masked as `riskwatch index` masks) and the rules evaluated at AT;
+    ``store``: another ``store:`` section than the SQLite default."""
+    config = load_config(write_config(folder, store=store))
     store = open_store(config.main.store, config.watchlist)
     masker = Masker(config.main.store.masking)
     store.put([masker.mask(doc) for doc in documents()])
