@@ -28,6 +28,14 @@ def local_time(moment: datetime | None, with_seconds: bool = False) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M" + (":%S" if with_seconds else ""))
 
 
+def local_iso_time(text: str | None) -> str:
+    """An ISO timestamp as stored by the alert state (UTC text) in Shanghai time."""
+    try:
+        return local_time(datetime.fromisoformat(text)) if text else "—"
+    except ValueError:
+        return text or "—"
+
+
 def highlighted(text: str) -> Markup:
     """``text`` escaped, with its match marks as ``<mark>``."""
     return Markup(str(escape(text)).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
@@ -49,7 +57,9 @@ def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True), auto_reload=False
     )
-    env.filters.update(local_time=local_time, highlighted=highlighted, safe_link=safe_link)
+    env.filters.update(
+        local_time=local_time, local_iso_time=local_iso_time, highlighted=highlighted, safe_link=safe_link
+    )
     env.globals.update(query_string=query_string, CSRF_FIELD=CSRF_FIELD)
     return env
 

@@ -93,7 +93,7 @@ def test_entity_page_counts_chart_stories_events_and_alerts(console: Console) ->
 def test_acknowledge_and_resolve_with_a_comment(console: Console) -> None:
     client = console.login("officer")
     page = client.get("/alerts")
-    assert "alert → local-outbox：sent" in page.text  # what was sent to which channel
+    assert "alert → local-outbox：sent · 2026-11-24 12:00" in page.text  # what went to which channel, when
     token = csrf_of(page.text)
     done = client.post("/alerts/1/acknowledge", data={"csrf_token": token, "comment": "已联系客户经理核实"})
     assert done.status_code == 303
