@@ -18,6 +18,7 @@ from riskwatch.config import AppConfig
 from riskwatch.web.audit import AuditLog
 from riskwatch.web.errors import WebConfigError
 from riskwatch.web.options import WebOptions, WebUser
+from riskwatch.web.throttle import LoginThrottle
 
 
 @dataclass
@@ -30,6 +31,7 @@ class WebContext:
     secret_key: str
     secret_from_env: bool
     users: dict[str, WebUser] = field(default_factory=dict)
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
     entities: dict[str, WatchedEntity] = field(default_factory=dict)
 
     @property

@@ -44,13 +44,20 @@ async def login(request: Request) -> Response:
             status=403,
             message="请求缺少有效的 CSRF 令牌（CSRF token missing or wrong）",
         )
-    name, password = str(form.get("username") or ""), str(form.get("password") or "")
+    name, password = str(form.get("username") or "")[:64], str(form.get("password") or "")
+    if web.throttle.blocked(name):
+        web.audit.record(
+            name, "login-failed", "/login", "throttled: too many failed logins", client_of(request)
+        )
+        return page(request, "login.html", status_code=429, next=target, failed=False, throttled=True)
     user = web.users.get(name)
     # The hash is checked even for an unknown name, so timing does not tell which names exist.
     valid = await run_in_threadpool(verify_password, password, user.password_hash if user else dummy_hash())
     if user is None or not valid:
-        web.audit.record(name[:64], "login-failed", "/login", "", client_of(request))
+        web.throttle.failed(name)
+        web.audit.record(name, "login-failed", "/login", "", client_of(request))
         return page(request, "login.html", status_code=401, next=target, failed=True)
+    web.throttle.succeeded(name)
     start_session(request, user)
     web.audit.record(user.name, "login", "/login", f"role {user.role}", client_of(request))
     return RedirectResponse(target, status_code=303)

@@ -55,6 +55,20 @@ def test_login_checks_the_password_and_audits(console: Console) -> None:
     assert actions[:3] == [("officer", "login"), ("ghost", "login-failed"), ("officer", "login-failed")]
 
 
+def test_too_many_failed_logins_lock_the_name_for_a_while(console: Console) -> None:
+    client = console.client()
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        wrong = client.post("/login", data={"csrf_token": token, "username": "officer", "password": "guess"})
+        assert wrong.status_code == 401
+    right = {"csrf_token": token, "username": "officer", "password": PASSWORDS["officer"]}
+    refused = client.post("/login", data=right)
+    assert refused.status_code == 429 and "登录失败次数过多" in refused.text
+    assert client.get("/search").status_code == 303
+    assert console.login("viewer").get("/search").status_code == 200  # other names are not locked
+    assert console.context.audit.entries(limit=2, action="login-failed")[0].comment.startswith("throttled")
+
+
 def test_a_login_post_without_its_csrf_token_is_refused(console: Console) -> None:
     client = console.client()
     client.get("/login")
