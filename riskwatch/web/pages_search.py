@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from crawlers.errors import ConfigError
 from crawlers.items import SHANGHAI
 from indexer.snippets import snippet
 from indexer.store import SearchQuery
@@ -88,6 +89,15 @@ def shown_hit(web: Any, document: TaggedDocument, terms: list[str], tokens: list
     return ShownHit(document, title, text, entities, events, sentiment)
 
 
+def source_names(config: Any) -> list[str]:
+    """The configured crawl sources' names, as suggestions; none when the config has no sources folder
+    (a console over a store filled elsewhere needs none)."""
+    try:
+        return [source.name for source in config.sources]
+    except ConfigError:
+        return []
+
+
 def page_number(text: str | None, last: int) -> int:
     try:
         number = int(text or 1)
@@ -125,5 +135,5 @@ def search_page(request: Request) -> Response:
         watched_names=names,
         sentiments=SENTIMENT_LABELS,
         event_types=EVENT_TYPES,
-        sources=[source.name for source in web.config.sources],
+        sources=source_names(web.config),
     )

@@ -45,6 +45,8 @@ def test_search_filters_and_pages(console: Console) -> None:
         "/search", params={"entity": "hongyuan", "sentiment": "negative", "event": "立案调查"}
     )
     assert "共 <strong>1</strong> 篇" in negative.text and "h2.html" in negative.text
+    forum = client.get("/search", params={"source": "demo-forum"})
+    assert "共 <strong>1</strong> 篇" in forum.text and "h1b.html" in forum.text
     bad = client.get("/search", params={"since": "yesterday", "sentiment": "angry"})
     assert bad.status_code == 200 and "已忽略：sentiment=angry" in bad.text and "since=yesterday" in bad.text
 
