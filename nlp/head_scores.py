@@ -19,6 +19,8 @@ class HeadScores:
     sentiment: np.ndarray  # per sentiment label
     events: np.ndarray  # per event type of the model, then 其他 (no risk event)
     entity_negative: np.ndarray  # per entity of the document, in its order
+    news: np.ndarray | None = None  # bad, neutral, good news (nlp.ngram_heads.NEWS_LABELS); n-gram heads only
+    forum: float | None = None  # probability that the text is a forum or social post; n-gram heads only
 
 
 def encoder_scores(
@@ -45,6 +47,8 @@ def blended(encoder: HeadScores, ngram: HeadScores, weights: Mapping[str, float]
         blend(encoder.sentiment, ngram.sentiment, weights.get("sentiment", 0.0)),
         blend(encoder.events, ngram.events, weights.get("events", 0.0)),
         blend(encoder.entity_negative, ngram.entity_negative, weights.get("entity_negative", 0.0)),
+        ngram.news,
+        ngram.forum,
     )
 
 

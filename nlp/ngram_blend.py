@@ -164,12 +164,16 @@ def restamp(folder: Path) -> str:
 
 
 def fit_ngram_folder(folder: Path, root: Path | None = None, blend_only: bool = False) -> NgramHeads:
-    """Fit the n-gram heads on the train splits, choose their blend with the folder's encoder on the dev
-    splits, save them into the folder and give its model a new version stamp. ``blend_only``: keep the
+    """Fit the n-gram heads (and the organisation gazetteer, :mod:`nlp.gazetteer_fit`) on the train splits,
+    choose their blend with the folder's encoder on the dev splits, save them into the folder and give its
+    model a new version stamp. ``blend_only``: keep the
     folder's heads (they do not depend on the encoder) and choose only the blend, for a changed encoder."""
+    from nlp.gazetteer_fit import fit_gazetteer
     from nlp.ngram_fit import fit_ngram_heads
 
     heads = NgramHeads.load(folder) if blend_only else fit_ngram_heads(root)
+    if not blend_only:  # the organisation names of the training splits, beside the heads
+        fit_gazetteer(folder, root)
     if heads is None:
         raise ValueError(f"{folder}: no n-gram heads to re-blend; fit them first (without --blend-only)")
     fit_blend(Tagger.load(folder, ngram=False), heads, root)

@@ -31,10 +31,12 @@ from nlp.company_news import (
     lexicon_words,
 )
 from nlp.data import EventText
-from nlp.examples import EntityTarget, from_entity_negative, from_event_text
+from nlp.examples import EntityTarget, find_mentions, from_entity_negative, from_event_text
 from nlp.labels import SENTIMENT_LABELS
+from nlp.news_data import NEGATIVE_NEWS, CompanyNews, split_company_news
 from nlp.ngram_heads import (
     BLENDED,
+    FORUM_KIND,
     CharNgramFeatures,
     LinearHead,
     NgramHeads,
@@ -68,11 +70,17 @@ class Rows:
 
 @dataclass
 class EntitySource:
-    """A text that teaches the entity-negative heads: is it negative, and about which of its entities."""
+    """A text that teaches the entity-negative heads: is it negative, and about which of its entities; and
+    the news head: is it bad, neutral or good news (``news``, one of :data:`~nlp.ngram_heads.NEWS_LABELS`)."""
 
     text: str
     negative: bool
     entities: list[EntityTarget]
+    news: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.news:
+            self.news = "negative" if self.negative else "neutral"
 
 
 def entity_sources(
@@ -87,6 +95,7 @@ def entity_sources(
         EntitySource(t.full_text, t.negative, from_entity_negative(t).entities)
         for t in data.load_entity_negative(root).train
     ]
+    sources += real_news_sources(split_company_news(root).train)
     rng = random.Random(seed)
     headlines = [example for example in map(from_event_text, event_train) if example.entities]
     for example in rng.sample(headlines, min(EVENT_SOURCES, len(headlines))):
@@ -101,7 +110,29 @@ def entity_sources(
             actions=company_actions(),
             good_news_pairs=GOOD_NEWS_PAIRS,
         )
-        sources += [EntitySource(e.text, any(t.negative for t in e.entities), e.entities) for e in news]
+        for e in news:
+            negative = any(t.negative for t in e.entities)
+            sources.append(EntitySource(e.text, negative, e.entities, "negative" if negative else "positive"))
+    return sources
+
+
+def real_news_sources(items: Sequence[CompanyNews]) -> list[EntitySource]:
+    """Real company news (:mod:`nlp.news_data`) with a polarity: bad news is negative about the company the
+    headline quotes, good news (a repurchase, a won bid …) is good news for it and negative about nobody. A
+    text with no polarity (an executive change, or types that say both) teaches the news head "neutral" only
+    when its types say nothing bad."""
+    sources = []
+    for item in items:
+        negative = item.negative
+        if negative is None:
+            if not set(item.event_types) & NEGATIVE_NEWS:
+                sources.append(EntitySource(item.text, False, [], "neutral"))
+            continue
+        entities = []
+        if item.company and item.company in item.text:
+            mentions = find_mentions(item.text, [item.company]).get(item.company, [])
+            entities.append(EntityTarget(item.company, mentions, negative=negative))
+        sources.append(EntitySource(item.text, negative, entities, "negative" if negative else "positive"))
     return sources
 
 
@@ -121,7 +152,26 @@ def training_rows(root: Path | None = None, seed: int = 0) -> tuple[dict[str, Ro
             events.groups.append(index)
     sources = entity_sources(event_train, root, seed)
     document = Rows([s.text for s in sources], [str(s.negative) for s in sources], list(range(len(sources))))
-    return {"sentiment": sentiment, "events": events, "document_negative": document}, sources
+    news = Rows([s.text for s in sources], [s.news for s in sources], list(range(len(sources))))
+    # forum and social posts against news: the CCKS headlines and the real company news (not BDCI, whose
+    # texts mix news with Weibo posts, nor the built company news, whose frames are one line long)
+    news_texts = [
+        *dict.fromkeys(t.text for t in event_train),
+        *(t.text for t in split_company_news(root).train),
+    ]
+    kind = Rows(
+        [*sentiment.texts, *news_texts],
+        [FORUM_KIND] * len(sentiment.texts) + ["news"] * len(news_texts),
+        list(range(len(sentiment.texts) + len(news_texts))),
+    )
+    heads = {
+        "sentiment": sentiment,
+        "events": events,
+        "document_negative": document,
+        "news": news,
+        "kind": kind,
+    }
+    return heads, sources
 
 
 def entity_rows(sources: Sequence[EntitySource], width: int) -> Rows:
@@ -147,6 +197,8 @@ SETTINGS = {
     "events": ("saga", None, "f1_micro"),
     "document_negative": ("liblinear", None, "neg_log_loss"),
     "entity_key": ("liblinear", None, "neg_log_loss"),
+    "news": ("saga", "balanced", "f1_macro"),
+    "kind": ("liblinear", "balanced", "neg_log_loss"),
 }
 
 

@@ -6,6 +6,8 @@ the model folder may carry four linear heads over one TF-IDF vocabulary:
 
 - ``sentiment``: the 3 document-sentiment classes (forum posts);
 - ``events``: the 21 risk-event types and 其他 as one softmax (96 % of the texts have one type);
+- ``news`` (optional): bad, neutral or good news for the company a news text is about; ``kind`` (optional):
+  forum or social post, or news, for records that do not say;
 - ``document_negative`` and ``entity_key``: BDCI's two steps, "is the text negative" and "is this candidate
   a key entity of a negative text", over the text around the candidate's mentions (:func:`entity_window`)
   and, in a second block of columns, the last characters of the candidate's name (:func:`name_suffix`):
@@ -33,6 +35,11 @@ from sklearn.preprocessing import normalize
 NGRAM_WEIGHTS_FILE = "ngram_heads.safetensors"
 NGRAM_META_FILE = "ngram_heads.json"
 HEADS = ("sentiment", "events", "document_negative", "entity_key")
+NEWS_HEADS = ("news", "kind")
+"""Optional (folders before 2026-12-04 lack them): ``news``, is a news text bad, neutral or good news for the
+company it is about (:data:`NEWS_LABELS`); ``kind``, is a text a forum or social post rather than news."""
+NEWS_LABELS = ("negative", "neutral", "positive")
+FORUM_KIND = "forum"
 BLENDED = ("sentiment", "events", "entity_negative")
 """What the tagger blends: the two document heads, and entity negative (document_negative · entity_key)."""
 
@@ -166,15 +173,35 @@ class NgramHeads:
         return entity_windows(text, names, mentions, self.window_chars)
 
     def document_scores(
-        self, texts: Sequence[str], labels: Sequence[str], types: Sequence[str]
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        types: Sequence[str],
+        features: sparse.csr_matrix | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each text's sentiment (columns in the order of ``labels``), event types (in the order of
-        ``types``, 其他 among them) and probability of being negative, from one feature transform."""
-        features = self.features.transform(texts)
+        ``types``, 其他 among them) and probability of being negative, from one feature transform
+        (``features``: the texts' :meth:`CharNgramFeatures.transform`, when the caller has it)."""
+        if features is None:
+            features = self.features.transform(texts)
         return (
             _columns(self.heads["sentiment"], features, labels),
             _columns(self.heads["events"], features, types),
             self.heads["document_negative"].probabilities(features)[:, 1],
+        )
+
+    @property
+    def has_news(self) -> bool:
+        return all(name in self.heads for name in NEWS_HEADS)
+
+    def news_scores(self, features: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's news probabilities (columns :data:`NEWS_LABELS`) and probability of being a forum or
+        social post, from its :meth:`CharNgramFeatures.transform` (needs :attr:`has_news`)."""
+        if not self.has_news:
+            raise ValueError("these n-gram heads have no news and kind heads (fitted before 2026-12-04)")
+        return (
+            _columns(self.heads["news"], features, NEWS_LABELS),
+            _columns(self.heads["kind"], features, [FORUM_KIND])[:, 0],
         )
 
     def entity_features(self, windows: Sequence[str], names: Sequence[str]) -> sparse.csr_matrix:
@@ -234,7 +261,7 @@ class NgramHeads:
                 tensors[f"{name}.coef"].astype(np.float32),
                 tensors[f"{name}.intercept"].astype(np.float64),
             )
-            for name in HEADS
+            for name in (*HEADS, *(n for n in NEWS_HEADS if f"{n}.coef" in tensors and n in meta["classes"]))
         }
         for name, weight in meta["blend"].items():
             if name not in BLENDED or not (isinstance(weight, int | float) and 0 <= weight <= 1):

@@ -30,6 +30,8 @@ from nlp.linking import EntityLinker
 from nlp.model import ID_TAGGERS, EntityRows, RiskModel, TokenRows, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
+from nlp.org_names import GENERIC_ORGANISATIONS, OrgGazetteer, merged_spans
+from nlp.sentiment import document_sentiment
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
@@ -74,29 +76,6 @@ def _occurrences(normalised_text: str, name: str) -> list[tuple[int, int]]:
     return found
 
 
-# Words the NER head may tag as ORG that name no particular organisation.
-GENERIC_ORGANISATIONS = frozenset(
-    [
-        "公司",
-        "本公司",
-        "该公司",
-        "我公司",
-        "集团",
-        "银行",
-        "企业",
-        "机构",
-        "城市",
-        "政府",
-        "法院",
-        "监管部门",
-        "交易所",
-        "上市公司",
-        "券商",
-        "平台",
-    ]
-)
-
-
 def _names_an_organisation(name: str) -> bool:
     """A span worth reporting as an organisation: two characters or more beyond a company suffix, and not a
     generic word such as 公司."""
@@ -116,6 +95,7 @@ class Tagger:
         encoder: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, dict[str, torch.Tensor]]]
         | None = None,
         ngram: NgramHeads | None = None,
+        gazetteer: OrgGazetteer | None = None,
     ) -> None:
         """``encoder``: what computes encoder states and document/token heads for a batch of ids and masks
         (default: ``model.encode`` then ``model.heads``; :class:`nlp.onnx_encoder.OnnxEncoder` runs them in
@@ -124,6 +104,7 @@ class Tagger:
         turned to bfloat16 in place (the document and entity heads stay float32)."""
         self.model = model.eval()
         self.ngram = ngram
+        self.gazetteer = gazetteer
         self.event_classes = [*model.config.event_types, NO_EVENT]
         self.encoder = encoder
         if bf16:  # the encoder and an id-reading NER head in bfloat16: fast with AMX, slower without
@@ -154,6 +135,7 @@ class Tagger:
         linker = EntityLinker(entities) if entities else None
         model = RiskModel.load(folder)
         options["ngram"] = NgramHeads.load(folder) if ngram else None
+        options.setdefault("gazetteer", OrgGazetteer.load(folder))
         if onnx:
             from nlp.onnx_encoder import OnnxEncoder
 
@@ -310,20 +292,32 @@ class Tagger:
     # -- postprocess ----------------------------------------------------------------------------------------
 
     def _add_organisations(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> None:
-        """Organisations the NER head found that no watched entity or target covers."""
+        """Organisations that no watched entity or target covers: the NER head's, with the names the text
+        marks (tickers) and the model's gazetteer knows (:func:`nlp.org_names.merged_spans`)."""
         taken = [m for entity in prepared.entities for m in entity.mentions]
         found: dict[str, DocumentEntity] = {}
-        for window, output in zip(prepared.windows, outputs, strict=True):
-            for start, end, kind in bio_spans(output.ner_tags, window):
-                if kind != "ORG" or any(start < e and end > s for s, e in taken):
-                    continue
-                name = prepared.text[start:end].strip()
-                if "\n" in name or not _names_an_organisation(name):
-                    continue
-                entity = found.setdefault(name, DocumentEntity(name, "ORG", None))
-                if (start, end) not in entity.mentions:
-                    entity.mentions.append((start, end))
+        for start, end in self.organisation_spans(prepared.text, prepared.windows, outputs):
+            if any(start < e and end > s for s, e in taken):
+                continue
+            name = prepared.text[start:end].strip()
+            if "\n" in name or not _names_an_organisation(name):
+                continue
+            entity = found.setdefault(name, DocumentEntity(name, "ORG", None))
+            if (start, end) not in entity.mentions:
+                entity.mentions.append((start, end))
         prepared.entities.extend(found.values())
+
+    def organisation_spans(
+        self, text: str, windows: Sequence[Encoded], outputs: Sequence[WindowOutput]
+    ) -> list[tuple[int, int]]:
+        """ORG spans of ``text``: the NER head's over its windows, merged with marked and known names."""
+        head = {
+            (start, end)
+            for window, output in zip(windows, outputs, strict=True)
+            for start, end, kind in bio_spans(output.ner_tags, window)
+            if kind == "ORG"
+        }
+        return merged_spans(text, sorted(head), self.gazetteer)
 
     def encoder_scores(self, prepared: Prepared, outputs: Sequence[WindowOutput]) -> HeadScores:
         """The encoder's probabilities for one document (after :meth:`_judge_entities`)."""
@@ -338,9 +332,11 @@ class Tagger:
         """The n-gram heads' probabilities for each document, from the text the encoder read."""
         if self.ngram is None:
             raise ValueError("this tagger has no n-gram heads")
+        features = self.ngram.features.transform([p.text.strip() for p in prepared])
         sentiment, events, negative = self.ngram.document_scores(
-            [p.text.strip() for p in prepared], self.model.config.sentiment_labels, self.event_classes
+            [], self.model.config.sentiment_labels, self.event_classes, features
         )
+        news, forum = self.ngram.news_scores(features) if self.ngram.has_news else (None, None)
         names = [[e.name for e in item.entities] for item in prepared]
         windows = [
             window
@@ -351,13 +347,17 @@ class Tagger:
         key = self.ngram.key_probabilities(windows, [name for own in names for name in own])
         ends = np.cumsum([len(own) for own in names])
         return [
-            HeadScores(sentiment[row], events[row], float(negative[row]) * key[end - len(own) : end])
+            HeadScores(
+                sentiment[row],
+                events[row],
+                float(negative[row]) * key[end - len(own) : end],
+                None if news is None else news[row],
+                None if forum is None else float(forum[row]),
+            )
             for row, (own, end) in enumerate(zip(names, ends, strict=True))
         ]
 
     def postprocess(self, prepared: Prepared, scores: HeadScores) -> dict[str, Any]:
-        labels = self.model.config.sentiment_labels
-        best = int(np.argmax(scores.sentiment))
         title_length = len(prepared.title)
         mention_index = [
             (entity.watchlist_id or entity.name, s, e)
@@ -380,13 +380,30 @@ class Tagger:
                     "evidence": evidence_sentences(prepared.text, entity.mentions, cues) if negative else [],
                 }
             )
+        events = self._events(prepared, scores, rule_events)
         return {
             **prepared.record,
-            "sentiment": {"label": labels[best], "score": round(float(scores.sentiment[best]), 4)},
+            "sentiment": self._sentiment(prepared.record, scores, entities, events),
             "entities": entities,
-            "events": self._events(prepared, scores, rule_events),
+            "events": events,
             "model": {"name": self.model.config.name, "version": self.model.config.version},
         }
+
+    def _sentiment(
+        self,
+        record: dict[str, Any],
+        scores: HeadScores,
+        entities: Sequence[dict[str, Any]],
+        events: Sequence[dict[str, Any]],
+    ) -> dict[str, Any]:
+        """The document label, by what the document is (:func:`nlp.sentiment.document_sentiment`)."""
+        return document_sentiment(
+            record.get("kind"),
+            self.model.config.sentiment_labels,
+            scores,
+            max((e["negative_score"] for e in entities if e["negative"]), default=0.0),
+            max((e["score"] for e in events), default=0.0),
+        )
 
     @staticmethod
     def _mention(start: int, end: int, title_length: int) -> dict[str, Any]:

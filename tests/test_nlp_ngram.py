@@ -262,6 +262,16 @@ def small_shared_data(root: Path) -> Path:
     )
     _write_csv(root / "events/train.csv", ["id", "text", "event_type", "subject", "split"], event_rows)
     _write_csv(root / "forum_sentiment/train.csv", ["text", "label"], forum_rows)
+    news_rows = []
+    for i in range(40):  # real company news: bad news (亏损) and good news (中标, 回购), two source sites
+        company = COMPANIES[i % 6]
+        kind, frame = [
+            ("亏损", "{}(600{:03d}.SH)公告，上半年净亏损扩大"),
+            ("中标", "{}(600{:03d}.SH)中标重大项目"),
+        ][i % 2]
+        source = "格隆汇" if i % 4 == 3 else "智通财经"
+        news_rows.append([f"fq{i}", f"原标题：{frame.format(company, i)} 来源：{source} 第{i}号", kind, ""])
+    _write_csv(root / "company_news/finqa_events.csv", ["id", "text", "event_types", "subjects"], news_rows)
     return root
 
 
@@ -271,7 +281,14 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
     (root / lexicon.parent).mkdir()
     shutil.copy(shared_data / lexicon, root / lexicon)
     heads = fit_ngram_heads(root)
-    assert set(heads.about) >= {"sentiment.C", "events.C", "document_negative.C", "entity_key.C"}
+    assert set(heads.about) >= {
+        "sentiment.C",
+        "events.C",
+        "document_negative.C",
+        "entity_key.C",
+        "news.C",
+        "kind.C",
+    }
     # the entity head's window width and name-column weight were chosen together, by CV on train
     assert len(heads.about["entity_key.cv"]) == len(WINDOW_WIDTHS) * len(NAME_WEIGHTS)
     chosen = heads.about["entity_key.cv"][f"width {heads.window_chars}, names {heads.name_weight}"]
@@ -304,6 +321,7 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
         "title": "",
         "content": NEGATIVE_FRAMES[2].format("鸿远地产"),
         "targets": ["鸿远地产", "不在文中"],
+        "kind": "forum",  # the poster's sentiment: the blended 3-class head
     }
     encoder_alone = Tagger.load(folder, ngram=False).tag([record])[0]
     with_heads = Tagger.load(folder)
@@ -315,6 +333,15 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
     ngram = with_heads.ngram_scores([read[0][0]])[0]
     expected = blended(encoder, ngram, heads.blend)
     assert tagged["sentiment"]["score"] == pytest.approx(float(expected.sentiment.max()), abs=1e-4)
+    assert tagged["sentiment"]["basis"] == "post"
+    # as news, the label is the news head's, and negative where the document is negative about an entity
+    assert heads.has_news and ngram.news is not None and ngram.forum is not None
+    news = with_heads.tag([{**record, "kind": "news"}])[0]
+    assert news["sentiment"]["basis"] == "news"
+    if any(e["negative"] for e in news["entities"]):
+        assert news["sentiment"]["label"] == "negative"
+    else:
+        assert news["sentiment"]["label"] == ("negative", "neutral", "positive")[int(np.argmax(ngram.news))]
     assert tagged["entities"][0]["negative_score"] == pytest.approx(
         float(expected.entity_negative[0]), abs=1e-4
     )

@@ -1,0 +1,209 @@
+"""Organisation names beside the NER head: what finance text marks as a name, and names seen in training.
+
+The NER head learnt organisations mostly with their suffixes (…股份有限公司, …银行) from CLUENER, MSRA and
+resumes; in finance news a listed company is named by its short name (酒鬼酒, 全聚德), which it misses. Two
+sources add such names, and both are plain data, no model:
+
+- **what the text marks**: a name quoted with a ticker or a price (``新文化(300336.SZ)``,
+  ``和佳医疗（SZ 300273``, ``中视金桥(00623)``, Sina's ``和佳医疗(7.550,-0.21,-2.71%)``), and a company that
+  announces something at the start of a sentence (``华阳国际公告，…``);
+- **a gazetteer** (:class:`OrgGazetteer`) of the organisation names in the training splits (the ORG spans of
+  the NER corpora, the CCKS event subjects, the BDCI candidates, the companies of the real company news),
+  saved in the model folder as ``org_names.txt`` (:data:`ORG_NAMES_FILE`).
+
+:func:`merged_spans` puts them together with the head's spans: a marked or known name wins over a head span
+it overlaps, unless the head's span begins with it and goes on (贵州茅台 →
+贵州茅台酒股份有限公司, 中信证券 → 中信证券深圳新闻路营业部); head spans are first trimmed of punctuation (【乐通股份 → 乐通股份).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+import rjieba
+
+from nlp.text import COMPANY_SUFFIXES, has_cjk, normalise
+
+ORG_NAMES_FILE = "org_names.txt"
+MIN_NAME_LENGTH = 3
+"""Shorter known names (平安, 中信) are parts of too many other words to be matched on their own."""
+
+# Words the NER head may tag as ORG that name no particular organisation.
+GENERIC_ORGANISATIONS = frozenset(
+    [
+        "公司",
+        "本公司",
+        "该公司",
+        "我公司",
+        "集团",
+        "银行",
+        "企业",
+        "机构",
+        "城市",
+        "政府",
+        "法院",
+        "监管部门",
+        "交易所",
+        "上市公司",
+        "券商",
+        "平台",
+    ]
+)
+
+_NAME = r"((?:\*?ST)?[\u4e00-\u9fffA-Za-z]{2,12})"
+TICKERED = (
+    re.compile(_NAME + r"\(-?\d+\.\d{2,3},-?\d+\.\d{2,3},-?\d+\.\d{1,2}%\)"),  # Sina's price quote
+    re.compile(_NAME + r"[(（]\s*(?:\d{4,6}[.-](?:SZ|SH|HK|sz|sh|hk)|\d{5}|\d{6}|[A-Z]{1,5}\.[NOA])\s*[)）]"),
+    re.compile(_NAME + r"[（(]\s*(?:SZ|SH|HK)\s*\d{4,6}"),
+)
+ANNOUNCER = re.compile(
+    r"(?:^|[】【。，\s：])([\u4e00-\u9fff]{2,8}?)(?:在港交所|午间)?(?:（[^）]*）|\([^)]*\))?"
+    r"(?:\d{1,2}月\d{1,2}日)?(?:晚间|早间|晚)?(?:发布)?公告"
+)
+"""A company announcing (华阳国际公告，… / 平煤股份11月4日晚间公告)."""
+_LEADING_NOISE = re.compile(
+    r"^.*(?:原标题|快讯|公告|讯|丨|日|报道|消息|港股|美股|A股|获悉|显示|今日|早盘|午后|盘中|以下简称|简称|首予|减持|增持|收购)"
+)
+"""What a ticker capture may begin with that is not part of the name (…日丨新文化 → 新文化)."""
+_NOT_A_NAME = re.compile(r"^(?:截至|于|根据|这|其|该|本|此|据|文|今|昨)")
+_PUNCTUATION = re.compile(r"[\s【】\[\]：:，,。；;！!？?“”\"'、《》<>|/·—-]+")
+
+
+def ticker_spans(text: str) -> list[tuple[int, int]]:
+    """Names quoted with a ticker or a price, as ``[start, end)`` offsets. Where the name may run on from the
+    words before it (headlines run together: 澄清不实传闻酒鬼酒(000799)), it is cut to the words at its end
+    that make up to :data:`RUN_ON_NAME` characters (酒鬼酒)."""
+    spans = []
+    for pattern in TICKERED:
+        for match in pattern.finditer(text):
+            name = _LEADING_NOISE.sub("", match.group(1))
+            end = match.end(1)
+            start = end - len(name)
+            bounded = start == 0 or not _NAME_CHAR.match(text[start - 1])
+            if len(name) > RUN_ON_NAME and not (bounded and len(name) <= LONG_NAME):
+                start = end - len(_name_at_end(name))
+            if end - start >= 2:
+                spans.append((start, end))
+    return sorted(set(spans))
+
+
+RUN_ON_NAME = 4
+"""Characters a run-on ticker name is cut to, by whole words: most A-share short names have four."""
+LONG_NAME = 6
+"""A ticker name longer than :data:`RUN_ON_NAME` is kept whole up to this length where nothing runs into it
+(原标题：中国环保能源(00986.HK))."""
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+
+
+def _name_at_end(run: str) -> str:
+    words = _segmenter().cut(run, True)
+    name = ""
+    for word in reversed(words):
+        if name and len(word) + len(name) > RUN_ON_NAME:
+            break
+        name = word + name
+    return name
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> rjieba.Jieba:
+    return rjieba.Jieba()
+
+
+def announcer_spans(text: str) -> list[tuple[int, int]]:
+    """Companies that announce something (华阳国际公告), as ``[start, end)`` offsets."""
+    return [match.span(1) for match in ANNOUNCER.finditer(text) if not _NOT_A_NAME.match(match.group(1))]
+
+
+def marked_spans(text: str) -> list[tuple[int, int]]:
+    return sorted(set(ticker_spans(text)) | set(announcer_spans(text)))
+
+
+class OrgGazetteer:
+    """Known organisation names, matched longest first (pyahocorasick)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = sorted({n for n in (normalise(name).strip() for name in names) if usable_name(n)})
+        self._automaton = ahocorasick.Automaton()
+        for name in self.names:
+            self._automaton.add_word(name, len(name))
+        if self.names:
+            self._automaton.make_automaton()
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every known name in ``text`` (normalised as the tagger reads it), none inside a longer one."""
+        if not self.names:
+            return []
+        found = [(end + 1 - length, end + 1) for end, length in self._automaton.iter(normalise(text))]
+        return _outermost(found)
+
+    def save(self, folder: Path) -> None:
+        (folder / ORG_NAMES_FILE).write_text("\n".join(self.names) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> OrgGazetteer | None:
+        path = folder / ORG_NAMES_FILE
+        if not path.is_file():
+            return None
+        return cls(path.read_text("utf-8").splitlines())
+
+
+def usable_name(name: str) -> bool:
+    """Long enough to be specific, Chinese, and more than a bare suffix."""
+    return (
+        len(name) >= MIN_NAME_LENGTH
+        and has_cjk(name)
+        and name not in GENERIC_ORGANISATIONS
+        and name not in COMPANY_SUFFIXES
+        and not _PUNCTUATION.search(name)
+    )
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A head span cut at punctuation to its longest piece (【乐通股份 → 乐通股份, 沃尔核材：控股子公司 →
+    沃尔核材); None when nothing of two characters is left."""
+    pieces = [
+        (start + m.start(), start + m.end())
+        for m in re.finditer(r"[^\s【】\[\]：:，,。；;！!？?“”\"'、《》<>|]+", text[start:end])
+    ]
+    pieces = [(s, e) for s, e in pieces if e - s >= 2]
+    if not pieces:
+        return None
+    return pieces[0] if len(pieces) == 1 else max(pieces, key=lambda p: (p[1] - p[0], -p[0]))
+
+
+def merged_spans(
+    text: str, head: Sequence[tuple[int, int]], gazetteer: OrgGazetteer | None
+) -> list[tuple[int, int]]:
+    """The head's spans (trimmed) with the marked and known names (see the module docstring), sorted."""
+    named = set(marked_spans(text)) | set(gazetteer.spans(text) if gazetteer else [])
+    named_spans = _outermost(list(named))
+    kept = list(named_spans)
+    for span in (trimmed(text, s, e) for s, e in head):
+        if span is None:
+            continue
+        overlapping = [n for n in named_spans if n[0] < span[1] and span[0] < n[1]]
+        if not overlapping:
+            kept.append(span)
+        elif _extends(span, overlapping):
+            kept = [k for k in kept if k not in overlapping] + [span]
+    return sorted(set(kept))
+
+
+def _extends(span: tuple[int, int], inner: Sequence[tuple[int, int]]) -> bool:
+    """A head span that begins with the one known name it overlaps and goes on (中信证券 → 中信证券深圳新闻路
+    营业部, 贵州茅台 → 贵州茅台酒股份有限公司)."""
+    return len(inner) == 1 and inner[0][0] == span[0] and inner[0][1] < span[1]
+
+
+def _outermost(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Longest first, then leftmost; none overlapping a kept one."""
+    kept: list[tuple[int, int]] = []
+    for span in sorted(set(spans), key=lambda s: (-(s[1] - s[0]), s[0])):
+        if all(span[1] <= k[0] or span[0] >= k[1] for k in kept):
+            kept.append(span)
+    return sorted(kept)

@@ -1,0 +1,63 @@
+"""What a document's ``sentiment`` label means, by the kind of document.
+
+- **News** (``kind: news``): is this bad news for the company it is about? ``negative`` is bad news,
+  ``positive`` good news (a repurchase, a won bid, profits up), ``neutral`` neither. It is read from the
+  n-gram ``news`` head and must agree with the rest of the document: when the document is negative about
+  one of its entities, or reports a risk event, it is ``negative`` (a bond default is never "positive").
+- **Forum and social posts** (``kind: forum`` or ``social``): the poster's own sentiment (bearish,
+  neutral, bullish), the 3-class head trained on stock-forum posts.
+- A record that does not say its kind is read as a post when the ``kind`` head finds it one, else as news.
+
+Model folders fitted before 2026-12-04 have no news head: their documents get the forum label, with the
+same agreement rule for news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nlp.head_scores import HeadScores
+from nlp.ngram_heads import NEWS_LABELS
+
+POST_KINDS = frozenset({"forum", "social"})
+POST_THRESHOLD = 0.5
+"""A record without a kind is a post when the kind head gives it at least this."""
+RISK_EVENT_THRESHOLD = 0.5
+"""A risk event at least this likely makes a news document negative."""
+
+
+def reads_as_news(kind: object, scores: HeadScores) -> bool:
+    """Whether the document label means "bad news for its company" (see the module docstring)."""
+    if kind in POST_KINDS:
+        return False
+    if kind == "news" or scores.forum is None:
+        return True
+    return scores.forum < POST_THRESHOLD
+
+
+def document_sentiment(
+    kind: object,
+    labels: Sequence[str],
+    scores: HeadScores,
+    entity_negative: float,
+    risk_event: float,
+) -> dict[str, Any]:
+    """``{label, score, basis}``: ``basis`` is ``news`` or ``post``, what the label means.
+    ``entity_negative``: the document's highest entity-negative score among the entities judged negative
+    (0 when none is); ``risk_event``: its likeliest risk event's score (0 when none)."""
+    if not reads_as_news(kind, scores):
+        best = int(np.argmax(scores.sentiment))
+        return {"label": labels[best], "score": round(float(scores.sentiment[best]), 4), "basis": "post"}
+    if scores.news is not None:
+        probabilities = dict(zip(NEWS_LABELS, (float(p) for p in scores.news), strict=True))
+    else:
+        probabilities = {label: float(p) for label, p in zip(labels, scores.sentiment, strict=True)}
+    label = max(probabilities, key=probabilities.__getitem__)
+    score = probabilities[label]
+    if entity_negative > 0 or risk_event >= RISK_EVENT_THRESHOLD:
+        label = "negative"
+        score = max(probabilities.get("negative", 0.0), entity_negative, risk_event)
+    return {"label": label, "score": round(score, 4), "basis": "news"}

@@ -1,0 +1,162 @@
+"""Real company news (its polarity, source site and company), what a document's sentiment label means for
+news and for posts, and the hand-labelled held-out sources (references checked against the shared data)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp import cross_source
+from nlp.head_scores import HeadScores
+from nlp.labels import SENTIMENT_LABELS
+from nlp.news_data import (
+    HELD_OUT_SOURCES,
+    judged,
+    news_polarity,
+    news_source,
+    quoted_company,
+    split_company_news,
+)
+from nlp.sentiment import document_sentiment, reads_as_news
+
+
+@pytest.mark.parametrize(
+    ("types", "text", "negative"),
+    [
+        (["亏损"], "", True),
+        (["股东减持"], "", True),
+        (["被约谈"], "", True),
+        (["股份回购"], "", False),
+        (["中标", "企业融资"], "", False),
+        (["解除质押"], "", False),
+        (["亏损", "中标"], "", None),  # both: no polarity
+        (["高管变动"], "", None),  # either
+        ([], "", None),
+        (["质押"], "控股股东解除质押4375.6万股", None),  # the file labels some releases as pledges
+        (["质押"], "控股股东质押4375.6万股", True),
+    ],
+)
+def test_news_polarity_reads_event_types_as_a_risk_officer(
+    types: list[str], text: str, negative: bool | None
+) -> None:
+    assert news_polarity(types, text) is negative
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("原标题：新文化(3.840,-0.11,-2.78%)(300336.SZ)控股股东解除质押 来源：格隆汇", "新文化"),
+        ("格隆汇9月25日丨新文化(300336.SZ)公布，公司于近日", "新文化"),
+        ("每经AI快讯，和佳医疗（SZ 300273，收盘价：7.55元）6月18日晚间", "和佳医疗"),
+        ("原标题：中视金桥(00623)9月8日耗资约44.61万港元回购", "中视金桥"),
+        ("华阳国际公告，中标深圳项目", "华阳国际"),
+        ("责编：陈荣亮 达实智能6月11日晚间公告，公司中标福州市轨道交通", "达实智能"),
+        ("截至本公告日，公司累计回购", ""),  # not a name
+        ("美联储宣布维持利率不变", ""),
+    ],
+)
+def test_quoted_company_finds_the_listed_company(text: str, company: str) -> None:
+    assert quoted_company(text) == company
+
+
+def test_news_source_reads_the_credit() -> None:
+    assert news_source("原标题：某某 来源：格隆汇 格隆汇8月20日") == "格隆汇"
+    assert news_source("来源：智通财经网 智通财经APP讯") == "智通财经"
+    assert news_source("没有来源的快讯") == ""
+
+
+def test_company_news_split_keeps_the_held_out_site_out_of_training(shared_data: Path) -> None:
+    split = split_company_news(shared_data)
+    assert split.train and split.dev and split.held_out
+    assert all(item.source in HELD_OUT_SOURCES for item in split.held_out)
+    assert not {item.source for item in split.train + split.dev} & HELD_OUT_SOURCES
+    assert not {item.text for item in split.train} & {item.text for item in split.dev}
+    scored = judged(split.held_out)
+    assert len(scored) >= 150 and {item.negative for item in scored} == {True, False}
+    assert all(item.company in item.text for item in scored)
+
+
+# -- what the label means ----------------------------------------------------------------------------------
+
+
+def _scores(sentiment: list[float], news: list[float] | None, forum: float | None) -> HeadScores:
+    return HeadScores(
+        np.array(sentiment), np.zeros(2), np.zeros(0), None if news is None else np.array(news), forum
+    )
+
+
+def test_news_label_is_the_news_head_unless_the_document_is_negative_about_something() -> None:
+    good_news = _scores([0.1, 0.2, 0.7], [0.1, 0.2, 0.7], 0.1)
+    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.0, 0.0) == {
+        "label": "positive",
+        "score": 0.7,
+        "basis": "news",
+    }
+    # a document negative about one of its entities, or reporting a risk event, is never good news
+    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.8, 0.0)["label"] == "negative"
+    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.0, 0.9) == {
+        "label": "negative",
+        "score": 0.9,
+        "basis": "news",
+    }
+    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.0, 0.3)["label"] == "positive"
+
+
+def test_posts_keep_the_three_class_forum_meaning() -> None:
+    bullish_post = _scores([0.1, 0.2, 0.7], [0.8, 0.1, 0.1], 0.9)
+    for kind in ("forum", "social", None):  # None: the kind head finds a post
+        assert document_sentiment(kind, SENTIMENT_LABELS, bullish_post, 0.9, 0.9) == {
+            "label": "positive",
+            "score": 0.7,
+            "basis": "post",
+        }
+    assert reads_as_news("news", bullish_post) and not reads_as_news(None, bullish_post)
+    assert reads_as_news(None, _scores([1, 0, 0], [1, 0, 0], 0.2))
+
+
+def test_a_model_without_news_heads_reads_news_with_the_forum_head_and_the_agreement_rule() -> None:
+    old = _scores([0.2, 0.1, 0.7], None, None)
+    assert reads_as_news(None, old)
+    assert document_sentiment(None, SENTIMENT_LABELS, old, 0.0, 0.0)["label"] == "positive"
+    assert document_sentiment(None, SENTIMENT_LABELS, old, 0.6, 0.0)["label"] == "negative"
+
+
+# -- hand-labelled references --------------------------------------------------------------------------------
+
+
+def _label_file(folder: Path, entries: list[dict]) -> None:
+    (folder / "nlp" / "resources" / "cross_source").mkdir(parents=True)
+    path = folder / "nlp" / "resources" / "cross_source" / "forum.jsonl"
+    path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in entries) + "\n", "utf-8")
+
+
+def test_labelled_references_are_checked_against_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    (data / "corpus").mkdir(parents=True)
+    (data / "corpus" / "posts.txt").write_text("第一行\n又跌停了，割肉\n大涨！\n", "utf-8")
+    sha = hashlib.sha1("又跌停了，割肉".encode()).hexdigest()[:12]
+    labels = tmp_path / "labels"
+    _label_file(labels, [{"file": "corpus/posts.txt", "line": 2, "sha1": sha, "label": "negative"}])
+    monkeypatch.setattr(
+        cross_source, "labelled_file", lambda name: labels / "nlp" / "resources" / "cross_source" / name
+    )
+    assert cross_source.labelled_forum(data) == [("又跌停了，割肉", 0)]
+
+    (data / "corpus" / "posts.txt").write_text("第一行\n大涨！\n", "utf-8")  # the data changed
+    with pytest.raises(ValueError, match=r"forum.jsonl, line 1: corpus/posts.txt:2 is not the line"):
+        cross_source.labelled_forum(data)
+
+
+def test_shipped_label_files_match_the_shared_data(shared_data: Path) -> None:
+    news = cross_source.labelled_news_items(shared_data)
+    posts = cross_source.labelled_forum(shared_data)
+    sentences = cross_source.labelled_org_spans(shared_data)
+    assert len(news) >= 200 and {bad for _, _, bad in news} == {True, False}
+    assert len(posts) >= 200 and {label for _, label in posts} == {0, 1, 2}
+    assert len(sentences) >= 150 and sum(len(spans) for _, spans in sentences) >= 150

@@ -1,0 +1,83 @@
+"""Organisation names beside the NER head: names the text marks with a ticker, companies announcing, the
+gazetteer of training names, and how they merge with the head's spans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.gazetteer_fit import jieba_tags, training_org_names
+from nlp.org_names import (
+    ORG_NAMES_FILE,
+    OrgGazetteer,
+    announcer_spans,
+    merged_spans,
+    ticker_spans,
+    trimmed,
+)
+
+
+def _names(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    return [text[s:e] for s, e in spans]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("乐山电力(600644)部分银行账户存款被冻结", ["乐山电力"]),
+        ("原标题：中国环保能源(00986.HK)全年亏损收窄", ["中国环保能源"]),
+        ("每经AI快讯，和佳医疗（SZ 300273，收盘价：7.55元）", ["和佳医疗"]),
+        ("Benchmark：首予爱奇艺(IQ.O)持有评级", ["爱奇艺"]),
+        # headlines run together: the name is cut to the words at its end
+        ("澄清不实传闻酒鬼酒(000799)Q1业绩重挫", ["酒鬼酒"]),
+        ("国美否认股权出售传闻城投控股(600649)减持", ["城投控股"]),
+        ("美联储宣布维持利率不变", []),
+    ],
+)
+def test_ticker_spans(text: str, names: list[str]) -> None:
+    assert _names(text, ticker_spans(text)) == names
+
+
+def test_announcer_spans_skip_words_that_are_not_names() -> None:
+    text = "华阳国际公告，中标深圳项目。截至本公告日，公司累计回购"
+    assert _names(text, announcer_spans(text)) == ["华阳国际"]
+
+
+def test_trimmed_cuts_head_spans_at_punctuation() -> None:
+    text = "【乐通股份：继续推进重组事项】沃尔核材：控股子公司"
+    assert text[slice(*trimmed(text, 0, 5))] == "乐通股份"
+    start = text.index("沃尔核材")
+    assert text[slice(*trimmed(text, start, len(text)))] == "控股子公司"  # the longer piece
+    assert trimmed(text, 0, 1) is None
+
+
+def test_merged_spans_prefer_known_names_unless_the_head_extends_them(tmp_path: Path) -> None:
+    gazetteer = OrgGazetteer(["中信证券", "农垦集团", "子公", "俄"])  # too short to be matched alone
+    assert gazetteer.names == ["中信证券", "农垦集团"]
+    text = "中信证券深圳新闻路营业部买入，公司控股股东农垦集团表示"
+    head = [(0, 12), (text.index("公司"), text.index("表示"))]
+    assert _names(text, merged_spans(text, head, gazetteer)) == ["中信证券深圳新闻路营业部", "农垦集团"]
+    # a head span that overlaps no known name stays; without a gazetteer only the marked names are added
+    other = "青岛仁和融兴投资有限公司涉嫌非法吸收公众存款"
+    assert _names(other, merged_spans(other, [(0, 12)], None)) == ["青岛仁和融兴投资有限公司"]
+    gazetteer.save(tmp_path)
+    assert (tmp_path / ORG_NAMES_FILE).is_file()
+    loaded = OrgGazetteer.load(tmp_path)
+    assert loaded is not None and loaded.names == gazetteer.names
+    assert OrgGazetteer.load(tmp_path / "missing") is None
+
+
+def test_gazetteer_matches_normalised_text_longest_first() -> None:
+    gazetteer = OrgGazetteer(["中国银行", "中国银行业协会", "ABC控股"])
+    text = "中国银行业协会称，ＡＢＣ控股与中国银行签约"
+    assert _names(text, gazetteer.spans(text)) == ["中国银行业协会", "ＡＢＣ控股", "中国银行"]
+
+
+def test_training_names_leave_out_common_words_and_places(shared_data: Path) -> None:
+    tags = jieba_tags()
+    assert tags["子公司"] == "n" and tags["俄罗斯"] == "ns"
+    names = set(training_org_names(shared_data))
+    assert len(names) > 5000
+    assert not names & {"子公司", "总经理", "俄罗斯", "信用卡"}
+    assert {"中信证券", "招商银行"} <= names
