@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -179,3 +182,40 @@ def test_web_command_hashes_a_password_and_refuses_to_serve_without_users(tmp_pa
     assert verify_password("s3cret-密码", done.stdout.strip())
     refused = _riskwatch("--config", str(_config_with_users(tmp_path, [])), "web", "--port", "1")
     assert refused.returncode == 2 and "web.users is empty" in refused.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_web_command_serves_the_console_until_stopped(tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "riskwatch",
+        "--config",
+        str(write_config(tmp_path)),
+        "web",
+        "--port",
+        str(port),
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/search", follow_redirects=False, timeout=5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "riskwatch web did not start"
+                time.sleep(0.2)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+        assert httpx.get(f"http://127.0.0.1:{port}/login", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert f"riskwatch web on http://127.0.0.1:{port}/" in stderr
+    assert "RISKWATCH_WEB_SECRET is not set" in stderr
