@@ -136,6 +136,9 @@ class FleetScheduler(Scheduler):
 
     def _release_done(self) -> None:
         """Drop from the in-flight list every request Scrapy has finished with."""
+        # The engine keeps a request in its slot until the callback's output (items through the pipelines,
+        # new requests into this scheduler) is processed; Scrapy sends no signal for that moment, so the
+        # slot is read here (scrapy is pinned below 3).
         in_progress = self.crawler.engine._slot.inprogress if self.crawler.engine._slot else set()
         done = [(request, raw) for request, raw in self._inflight if request not in in_progress]
         if not done:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
@@ -70,6 +71,15 @@ def test_two_workers_fetch_each_page_once(
     assert "/news/" in later
     assert not [p for p in later if p.startswith(("/news/2", "/finance/article/", "/forum/thread/"))]
     assert sorted(streamed_paths(client)) == ARTICLES
+    # Downstream: a tag worker stores what the crawl workers streamed (untagged here: this is about the queue).
+    streamed = {json.loads(fields[FIELD.encode()])["id"] for _, fields in client.xrange(STREAM)}
+    tagger = start(
+        config, redis_server.url, "tag-worker", "--no-tag", "--exit-when-idle", "1", log=tmp_path / "t.log"
+    )
+    assert tagger.wait(timeout=120) == 0, (tmp_path / "t.log").read_text()
+    with sqlite3.connect(config.parent / "data" / "riskwatch.db") as db:
+        assert {row[0] for row in db.execute("SELECT id FROM documents")} == streamed
+    assert client.xlen(STREAM) == 0
 
 
 def inflight_of(client: redis.Redis, pid: int) -> int:
