@@ -36,22 +36,21 @@ log = logging.getLogger("riskwatch.service")
 CRAWL_TIMEOUT_S = 3 * 3600  # a crawl that hangs longer than this is killed; its pages are fetched next time
 
 
+def crawl_command(config_path: str, source: str) -> list[str]:
+    """``riskwatch crawl --source <source>``; with a fleet Redis, as one worker of the fleet (``--worker``),
+    so the service's crawl joins the round the crawl machines share and its documents go to the stream."""
+    command = [sys.executable, "-m", "riskwatch", "--config", config_path, "crawl", "--source", source]
+    if load_config(config_path).main.fleet.url() is not None:
+        command.append("--worker")
+    return [*command, "--no-progress"]
+
+
 def crawl_job(config_path: str, source: str) -> None:
-    """Crawl one source into the store, in a child process."""
+    """Crawl one source into the store (or, with a fleet, into its stream), in a child process."""
     if not still_leading():
         log.info("crawl %s: skipped, this service is not the leader", source)
         return
-    command = [
-        sys.executable,
-        "-m",
-        "riskwatch",
-        "--config",
-        config_path,
-        "crawl",
-        "--source",
-        source,
-        "--no-progress",
-    ]
+    command = crawl_command(config_path, source)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
