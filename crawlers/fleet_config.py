@@ -30,20 +30,18 @@ def check_redis_url(url: str) -> str:
 class FleetOptions(StrictModel):
     """Keys, timeouts and batch sizes of the fleet; seconds as numbers."""
 
-    redis_url: str | None = (
-        None  # e.g. redis://10.0.0.5:6379/0; RISKWATCH_REDIS_URL wins (and may hold a password)
-    )
+    # e.g. redis://10.0.0.5:6379/0; RISKWATCH_REDIS_URL wins (and may hold a password)
+    redis_url: str | None = None
     key_prefix: str = Field(default="riskwatch", pattern=r"^[A-Za-z0-9_.-]+$")
-    worker_timeout: float = Field(
-        default=10.0, gt=0
-    )  # a crawl worker silent this long is dead: its pages go back
-    stream_max_len: int = Field(
-        default=0, ge=0
-    )  # 0: the document stream is never trimmed (tag workers delete)
+    # A crawl worker silent this long is dead: its in-flight pages go back to the queue.
+    worker_timeout: float = Field(default=10.0, gt=0)
+    # 0: the document stream is never trimmed (tag workers delete what they stored).
+    stream_max_len: int = Field(default=0, ge=0)
     tag_batch: int = Field(default=64, ge=1)  # documents a tag worker tags and stores at a time
-    claim_idle: float = Field(
-        default=60.0, gt=0
-    )  # a pending document idle this long is claimed by another worker
+    # A document pending this long is taken over by another tag worker ...
+    claim_idle: float = Field(default=60.0, gt=0)
+    # ... and one taken over more often than this goes to the dead letters (it stops every worker).
+    max_deliveries: int = Field(default=5, ge=1)
     leader_lease: float = Field(default=15.0, gt=0)  # the service leader's lease, renewed every third of it
 
     @field_validator("redis_url")

@@ -8,7 +8,8 @@ entries pending longer than ``fleet.claim_idle`` (``XAUTOCLAIM``) before reading
 by document id, so a batch stored once by the dead worker and again by its heir is still stored once.
 
 The store is opened without a spool: while it is unreachable the entries stay pending in Redis (the
-durable queue) and are taken again after ``claim_idle``. An entry that is not a document is moved to the
+durable queue) and are taken again after ``claim_idle``. An entry that is not a document, or that was
+delivered more than ``fleet.max_deliveries`` times (it stops every worker that takes it), is moved to the
 dead-letter stream ``<prefix>:documents:dead`` with its reason, counted, and acknowledged.
 """
 
@@ -41,6 +42,7 @@ class TagWorkerReport:
     claimed: int = 0  # entries taken over from a worker that stopped
     dead_letters: int = 0  # entries that were not documents
     store_failures: int = 0  # batches the store refused (left pending, retried)
+    batch_failures: int = 0  # batches that raised anything else (left pending, retried, then dead letters)
     first_batch_at: float | None = None  # wall-clock time the first batch was read
     last_batch_at: float | None = None  # wall-clock time the last batch was acknowledged
 
@@ -79,6 +81,7 @@ class TagWorker:
         self.dead_letters = options.key("documents", "dead")
         self.batch = options.tag_batch
         self.claim_idle_ms = int(options.claim_idle * 1000)
+        self.max_deliveries = options.max_deliveries
         self.report = TagWorkerReport(consumer)
         self._claim_from = "0-0"
         self._ensure_group()
@@ -103,12 +106,43 @@ class TagWorker:
         )
         self._claim_from = next_from.decode() if isinstance(next_from, bytes) else next_from
         entries = [(entry_id, fields) for entry_id, fields in entries if fields]  # deleted meanwhile: skip
-        if entries:
-            self.report.claimed += len(entries)
-            log.warning(
-                "%s: took over %d document(s) left pending by a stopped worker", self.consumer, len(entries)
-            )
+        if not entries:
+            return []
+        self.report.claimed += len(entries)
+        log.warning(
+            "%s: took over %d document(s) left pending by a stopped worker", self.consumer, len(entries)
+        )
+        deliveries = self._deliveries([entry_id for entry_id, _ in entries])
+        poisoned = [
+            (entry_id, fields, f"delivered {deliveries[entry_id]} times without being stored")
+            for entry_id, fields in entries
+            if deliveries.get(entry_id, 0) > self.max_deliveries
+        ]
+        if poisoned:
+            pipe = self.redis.pipeline(transaction=True)
+            self._dead_letter(pipe, poisoned)
+            pipe.execute()
+            dropped = {entry_id for entry_id, _, _ in poisoned}
+            entries = [(entry_id, fields) for entry_id, fields in entries if entry_id not in dropped]
         return entries
+
+    def _deliveries(self, ids: list[bytes]) -> dict[bytes, int]:
+        """How often each of these entries (now this consumer's) has been delivered."""
+        pending = self.redis.xpending_range(
+            self.stream, GROUP, min=min(ids), max=max(ids), count=len(ids), consumername=self.consumer
+        )
+        return {row["message_id"]: int(row["times_delivered"]) for row in pending}
+
+    def _dead_letter(self, pipe: Any, entries: list[tuple[bytes, dict[bytes, bytes], str]]) -> None:
+        """Move entries to the dead-letter stream with their reason, acknowledged and deleted (in ``pipe``)."""
+        for entry_id, fields, reason in entries:
+            pipe.xadd(self.dead_letters, {**fields, b"reason": reason.encode(), b"entry": entry_id})
+            log.warning("%s: entry %s to the dead letters: %s", self.consumer, entry_id.decode(), reason)
+        if entries:
+            ids = [entry_id for entry_id, _, _ in entries]
+            pipe.xack(self.stream, GROUP, *ids)
+            pipe.xdel(self.stream, *ids)
+        self.report.dead_letters += len(entries)
 
     def _read(self, block_ms: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
         answer = self.redis.xreadgroup(
@@ -143,16 +177,13 @@ class TagWorker:
             )
             return False
         pipe = self.redis.pipeline(transaction=True)
-        for _, fields, reason in bad:
-            pipe.xadd(self.dead_letters, {**fields, b"reason": reason.encode()})
-        done = ids + [entry_id for entry_id, _, _ in bad]
-        if done:
-            pipe.xack(self.stream, GROUP, *done)
-            pipe.xdel(self.stream, *done)
+        self._dead_letter(pipe, bad)
+        if ids:
+            pipe.xack(self.stream, GROUP, *ids)
+            pipe.xdel(self.stream, *ids)
         pipe.execute()
         self.report.stored += self.sink.report.stored - stored_before
         self.report.tagged += self.sink.report.tagged - tagged_before
-        self.report.dead_letters += len(bad)
         self.report.last_batch_at = time.time()
         return True
 
@@ -162,7 +193,15 @@ class TagWorker:
         while not should_stop():
             entries = self.next_batch()
             if entries:
-                if not self.process(entries):
+                try:
+                    stored = self.process(entries)
+                except (
+                    Exception
+                ):  # a bug on some document: the batch stays pending, retried, then dead-lettered
+                    log.exception("%s: a batch of %d failed; left pending", self.consumer, len(entries))
+                    self.report.batch_failures += 1
+                    stored = False
+                if not stored:
                     time.sleep(RETRY_PAUSE_S)
                 idle_since = time.monotonic()
             elif (

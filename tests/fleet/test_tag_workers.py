@@ -128,3 +128,30 @@ def test_batch_stays_pending_while_the_store_is_locked(tmp_path: Path, redis_ser
     assert len(dead) == 1 and dead[0][1][b"reason"].startswith(b"not a document")
     assert heir.pending() == 0 and client.xlen(options.key("documents")) == 0
     store.close()
+
+
+def test_an_entry_delivered_too_often_goes_to_the_dead_letters(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    """A document that stopped every worker that took it is set aside instead of stopping the next one."""
+    options = FleetOptions(claim_idle=0.05, tag_batch=8, max_deliveries=3)
+    client = redis_server.client()
+    stream = options.key("documents")
+    poison, healthy = news(2)
+    sink = StreamSink(client, options)
+    store = SqliteStore(tmp_path / "store.db")
+    worker = TagWorker(client, options, StoreSink(store, Masker(), close_store=False), "worker")
+    sink.write(poison)
+    poison_id = client.xreadgroup(GROUP, "crashed-1", {stream: ">"}, count=1)[0][1][0][0]
+    for crashed in ("crashed-2", "crashed-3"):  # two more workers took it and died
+        time.sleep(0.06)
+        client.xclaim(stream, GROUP, crashed, 50, [poison_id])
+    sink.write(healthy)
+    time.sleep(0.06)
+    report = worker.run(lambda: False, exit_when_idle=0.3)
+    assert report.claimed == 1 and report.dead_letters == 1 and report.stored == 1
+    assert stored_ids(tmp_path / "store.db") == [healthy.id]
+    dead = client.xrange(options.key("documents", "dead"))
+    assert dead[0][1][b"entry"] == poison_id and b"delivered 4 times" in dead[0][1][b"reason"]
+    assert worker.pending() == 0 and client.xlen(stream) == 0
+    store.close()
