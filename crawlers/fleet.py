@@ -14,7 +14,7 @@ from crawlers.fleet_config import FleetOptions, connect
 from crawlers.fleet_sink import StreamSink
 from crawlers.fleet_state import RedisCrawlState
 from crawlers.settings import DOWNLOADER_MIDDLEWARES
-from crawlers.sources import CrawlOptions
+from crawlers.sources import CrawlOptions, SourceConfig
 
 POLITENESS_MIDDLEWARE = "crawlers.fleet_politeness.FleetPolitenessMiddleware"
 
@@ -48,6 +48,11 @@ class FleetCrawl:
             # After the retry backoff (550): a retried page waits for its host's slot like any other.
             "DOWNLOADER_MIDDLEWARES": {**DOWNLOADER_MIDDLEWARES, POLITENESS_MIDDLEWARE: 570},
         }
+
+    def source_settings(self, source: SourceConfig, crawl: CrawlOptions) -> dict[str, Any]:
+        """A worker takes from the shared queue only what it can download at once: Scrapy would otherwise
+        pull up to CONCURRENT_REQUESTS pages into its own downloader queue, leaving the others idle."""
+        return {"CONCURRENT_REQUESTS": crawl.concurrency_per_domain * max(1, len(source.hosts))}
 
 
 def join_fleet(options: FleetOptions, url: str) -> FleetCrawl:

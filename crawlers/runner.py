@@ -125,9 +125,10 @@ def run_crawl(
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     for source in sources:
-        spider_cls = get_spider(source.spider).for_source(
-            source, runtime, source_settings(source, options), options.max_pages
-        )
+        spider_settings = source_settings(source, options)
+        if fleet is not None:
+            spider_settings |= fleet.source_settings(source, options)
+        spider_cls = get_spider(source.spider).for_source(source, runtime, spider_settings, options.max_pages)
         crawler = process.create_crawler(spider_cls)
         crawlers.append(crawler)
         process.crawl(crawler)

@@ -18,14 +18,17 @@ ARTICLES = sorted(
 )
 
 
-def demo_config(folder: Path, base_url: str, fleet: dict[str, Any], **main: Any) -> Path:
-    """The shipped demo sources pointed at ``base_url``, with a ``fleet:`` section (and other keys)."""
+def demo_config(
+    folder: Path, base_url: str, fleet: dict[str, Any], crawl: dict[str, Any] | None = None, **main: Any
+) -> Path:
+    """The shipped demo sources pointed at ``base_url``, with a ``fleet:`` section, crawl options over the
+    tests' fast ones, and other keys."""
     sources = []
     for path in sorted((REPO / "configs" / "sources").glob("*.yaml")):
         text = path.read_text(encoding="utf-8").replace("http://127.0.0.1:8765", base_url)
         sources.append(yaml.safe_load(text))
     watchlist = yaml.safe_load((REPO / "configs" / "watchlist.yaml").read_text(encoding="utf-8"))
-    config = write_config(folder, sources, watchlist=watchlist)
+    config = write_config(folder, sources, crawl=crawl, watchlist=watchlist)
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["fleet"] = fleet
     data.update(main)

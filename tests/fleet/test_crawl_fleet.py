@@ -41,8 +41,12 @@ def wait_all(processes: list, timeout: float = 120) -> list[int]:
 def test_two_workers_fetch_each_page_once(
     tmp_path: Path, redis_server: RedisServer, site: FaultySite
 ) -> None:
-    site.delay = 0.2  # the crawl lasts long enough for both workers to take part
-    config = demo_config(tmp_path / "cfg", site.base_url, {"worker_timeout": 3})
+    # Slow pages, two at a time per source and worker: one worker alone would need several seconds, so
+    # both surely take part however far apart they start.
+    site.delay = 0.4
+    config = demo_config(
+        tmp_path / "cfg", site.base_url, {"worker_timeout": 3}, {"concurrency_per_domain": 2}
+    )
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     workers = [
         start(
