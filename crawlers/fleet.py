@@ -45,6 +45,7 @@ class FleetCrawl:
             "RISKWATCH_FLEET": self.options,
             "RISKWATCH_WORKER_ID": self.worker_id,
             "RISKWATCH_FLEET_HOST_DELAY": crawl.download_delay,
+            "RISKWATCH_FLEET_HOST_CONCURRENCY": crawl.concurrency_per_domain,
             # After the retry backoff (550): a retried page waits for its host's slot like any other.
             "DOWNLOADER_MIDDLEWARES": {**DOWNLOADER_MIDDLEWARES, POLITENESS_MIDDLEWARE: 570},
         }

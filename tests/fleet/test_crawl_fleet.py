@@ -41,11 +41,11 @@ def wait_all(processes: list, timeout: float = 120) -> list[int]:
 def test_two_workers_fetch_each_page_once(
     tmp_path: Path, redis_server: RedisServer, site: FaultySite
 ) -> None:
-    # Slow pages, two at a time per source and worker: one worker alone would need several seconds, so
+    # Slow pages, at most four at once on the site (fleet-wide): one worker alone would need seconds, so
     # both surely take part however far apart they start.
-    site.delay = 0.4
+    site.delay = 0.3
     config = demo_config(
-        tmp_path / "cfg", site.base_url, {"worker_timeout": 3}, {"concurrency_per_domain": 2}
+        tmp_path / "cfg", site.base_url, {"worker_timeout": 3}, {"concurrency_per_domain": 4}
     )
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     workers = [

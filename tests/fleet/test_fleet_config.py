@@ -3,15 +3,19 @@ Redis, and the fleet-wide per-host delay on a real Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from scrapy import Request
+from scrapy.http import Response
 
 from crawlers.errors import ConfigError
 from crawlers.fleet_config import REDIS_URL_ENV, FleetOptions
-from crawlers.fleet_politeness import FleetPolitenessMiddleware
+from crawlers.fleet_politeness import LEASE_KEY, FleetPolitenessMiddleware
 from riskwatch.config import load_config
 from tests.conftest import crawl_env, riskwatch_command, write_config
 from tests.fleet.conftest import RedisServer
@@ -72,3 +76,38 @@ def test_requests_to_one_host_are_spaced_across_workers(redis_server: RedisServe
     for number, wait in enumerate(waits):
         assert number * 0.5 - 0.05 <= wait <= number * 0.5 + 0.05, waits
     assert workers[0].wait_for_slot("other.example.com") < 0.05  # another host has its own slot
+
+
+def test_a_host_serves_at_most_its_concurrency_across_workers(redis_server: RedisServer) -> None:
+    options = FleetOptions()
+    workers = [
+        FleetPolitenessMiddleware(redis_server.client(), options, 0, concurrency=2, timeout=0.5)
+        for _ in range(2)
+    ]
+    assert workers[0].take_place("news.example.com", "a1") and workers[1].take_place("news.example.com", "b1")
+    assert not workers[0].take_place("news.example.com", "a2")  # two at once, whichever worker asks
+    assert workers[1].take_place("other.example.com", "b2")  # another host has its own places
+    request = Request("https://news.example.com/1.html", meta={LEASE_KEY: "b1"})
+    workers[1].give_back(request)  # a response came back: its place is free again
+    assert workers[0].take_place("news.example.com", "a2")
+    assert not workers[0].take_place("news.example.com", "a3")
+    time.sleep(0.6)  # a killed worker never gives its lease back: it runs out
+    assert workers[0].take_place("news.example.com", "a3")
+
+
+def test_a_request_waits_for_a_free_place(redis_server: RedisServer) -> None:
+    middleware = FleetPolitenessMiddleware(redis_server.client(), FleetOptions(), 0, concurrency=1, timeout=5)
+    first, second = Request("https://a.example.com/1"), Request("https://a.example.com/2")
+
+    async def crawl() -> float:
+        await middleware.process_request(first)
+        waiting = asyncio.ensure_future(middleware.process_request(second))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the host's one place is taken
+        started = time.monotonic()
+        middleware.process_response(first, Response(first.url))
+        await waiting
+        return time.monotonic() - started
+
+    assert asyncio.run(crawl()) < 0.3  # it went as soon as the first gave its place back
+    assert LEASE_KEY in second.meta and LEASE_KEY not in first.meta
