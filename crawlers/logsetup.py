@@ -1,5 +1,5 @@
 """Where log records go: riskwatch's own on the console; libraries' in ``crawl.log``, or on the console with
-``--verbose`` (their errors always).
+``--verbose`` (the crawl's summary counts their errors and names the log).
 
 Libraries may configure the root logger behind our back: onnxruntime's quantiser calls
 ``logging.warning()``, which runs ``logging.basicConfig()`` and prints every later record of every library
@@ -29,14 +29,14 @@ def is_own(record: logging.LogRecord) -> bool:
 
 
 class ConsoleFilter(logging.Filter):
-    """Let riskwatch's records through; a library's only from ERROR up, unless ``verbose``."""
+    """Let riskwatch's records through; a library's only when ``verbose`` (or CRITICAL)."""
 
     def __init__(self, verbose: bool = False) -> None:
         super().__init__()
         self.verbose = verbose
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return self.verbose or record.levelno >= logging.ERROR or is_own(record)
+        return self.verbose or record.levelno >= logging.CRITICAL or is_own(record)
 
 
 def _is_basic_config_handler(handler: logging.Handler) -> bool:

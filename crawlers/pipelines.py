@@ -12,7 +12,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawlers import reprints
+from crawlers import limits, reprints
 from crawlers.items import Document
 from crawlers.spiders.base import DROP_STAT, SourceSpider
 
@@ -40,12 +40,23 @@ class _Stage:
 
 
 class ValidatePipeline(_Stage):
-    """Reject documents without text; clear publication times that lie in the future."""
+    """Reject documents without text; clear publication times that lie in the future; cut a text longer
+    than ``max_content_chars`` before anything reads it whole (the cut recorded: :mod:`crawlers.limits`)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_content_chars = crawler.settings.getint(
+            limits.SCRAPY_SETTING, limits.DEFAULT_MAX_CONTENT_CHARS
+        )
 
     def process_item(self, item: Document) -> Document:
         spider = self.spider
         if not item.content.strip():
             raise drop(spider, item, "empty-content", f"{item.url} has no text")
+        cuts = limits.bound_document(item, self.max_content_chars)
+        if cuts:
+            spider.count("riskwatch/truncated")
+            spider.logger.info("%s: %s", item.url, limits.describe(cuts))
         if item.published_at and item.published_at > item.crawled_at + timedelta(days=1):
             spider.count("riskwatch/future_date_cleared")
             item.published_at = None

@@ -22,6 +22,8 @@ class SourceReport:
     deferred: int = 0
     reprints: int = 0
     no_date: int = 0
+    truncated: int = 0  # documents cut to max_content_chars (crawlers.limits)
+    errors: int = 0  # ERROR records logged (crawl.log has them; the console shows riskwatch's own)
     drops: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
     elapsed_seconds: float = 0.0
@@ -43,6 +45,8 @@ class SourceReport:
             deferred=int(stats.get("riskwatch/deferred", 0)),
             reprints=int(stats.get("riskwatch/reprints", 0)),
             no_date=int(stats.get("riskwatch/no_date", 0)),
+            truncated=int(stats.get("riskwatch/truncated", 0)),
+            errors=int(stats.get("log_count/ERROR", 0)),
             drops=dict(sorted(drops.items())),
             finish_reason=stats.get("finish_reason"),
             elapsed_seconds=float(stats.get("elapsed_time_seconds", 0.0)),

@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 
 from crawlers.fleet import FleetCrawl
 from crawlers.items import SHANGHAI
+from crawlers.limits import DEFAULT_MAX_CONTENT_CHARS, SCRAPY_SETTING
 from crawlers.logsetup import console_logging
 from crawlers.progress import SourceReport, report_table
 from crawlers.reprints import ReprintIndex, from_bytes
@@ -36,6 +37,7 @@ class CrawlReport:
     output: Path | None
     documents_written: int
     recovered_partial_line: bool = False
+    log_path: Path | None = None  # crawl.log: every record, libraries' included
 
     @property
     def unreachable(self) -> list[SourceReport]:
@@ -89,6 +91,7 @@ def run_crawl(
     live: bool | None = None,
     wrap_sink: Callable[[DocumentSink], DocumentSink] | None = None,
     sink: DocumentSink | None = None,
+    max_content_chars: int = DEFAULT_MAX_CONTENT_CHARS,
     fleet: FleetCrawl | None = None,
 ) -> CrawlReport:
     """Crawl ``sources`` once. Blocks until every spider has finished; can run once per process.
@@ -123,6 +126,7 @@ def run_crawl(
         fleet=fleet is not None,
     )
     process = CrawlerProcess(settings)
+    process.settings.set(SCRAPY_SETTING, max_content_chars)  # longer texts are cut (crawlers.limits)
     crawlers: list[Crawler] = []
     for source in sources:
         spider_settings = source_settings(source, options)
@@ -162,4 +166,5 @@ def run_crawl(
         output=output,
         documents_written=written,
         recovered_partial_line=getattr(sink, "recovered_partial_line", False),
+        log_path=state_dir / "crawl.log",
     )

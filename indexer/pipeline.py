@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from crawlers.items import Document
+from crawlers.limits import DEFAULT_MAX_CONTENT_CHARS, bound_document
 from crawlers.sinks import OnStored
 from indexer.masking import Masker
 from indexer.records import as_tagged
@@ -39,6 +40,7 @@ class IndexReport:
     stored: int = 0  # documents the store (or its spool) accepted
     tagged: int = 0  # documents tagged on the way in
     untagged: int = 0  # documents stored without tags (no model installed)
+    truncated: int = 0  # documents cut to max_content_chars here (extra.truncated records it)
     masked: dict[str, int] = field(default_factory=dict)  # numbers masked by kind, and documents affected
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,6 +48,7 @@ class IndexReport:
             "stored": self.stored,
             "tagged": self.tagged,
             "untagged": self.untagged,
+            "truncated": self.truncated,
             "masked": dict(self.masked),
         }
 
@@ -60,12 +63,14 @@ class StoreSink:
         tagger: BatchTagger | None = None,
         batch_size: int = BATCH_SIZE,
         close_store: bool = True,
+        max_content_chars: int = DEFAULT_MAX_CONTENT_CHARS,
     ) -> None:
         self.store = store
         self.masker = masker or Masker()
         self.tagger = tagger
         self.batch_size = batch_size
         self.close_store = close_store
+        self.max_content_chars = max_content_chars
         self.report = IndexReport()
         self._held: list[tuple[Document, OnStored | None]] = []
 
@@ -98,6 +103,8 @@ class StoreSink:
         if not self._held:
             return
         held, self._held = self._held, []
+        for document, _ in held:
+            self.report.truncated += bool(bound_document(document, self.max_content_chars))
         documents = [self.masker.mask(as_tagged(doc)) for doc, _ in held]
         documents = self._tag(documents)
         self.report.stored += self.store.put(documents)

@@ -8,16 +8,24 @@ again next run.
 from __future__ import annotations
 
 from crawlers.items import Document
+from crawlers.limits import DEFAULT_MAX_CONTENT_CHARS, bound_document
 from crawlers.sinks import DocumentSink, OnStored
 from nlp.tagger import Tagger
 from nlp.types import TaggedDocument
 
 
 class TaggingSink:
-    def __init__(self, inner: DocumentSink, tagger: Tagger, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        inner: DocumentSink,
+        tagger: Tagger,
+        batch_size: int = 32,
+        max_content_chars: int = DEFAULT_MAX_CONTENT_CHARS,
+    ) -> None:
         self.inner = inner
         self.tagger = tagger
         self.batch_size = batch_size
+        self.max_content_chars = max_content_chars  # longer texts are cut first (crawlers.limits)
         self._held: list[tuple[Document, OnStored | None]] = []
 
     @property
@@ -38,6 +46,8 @@ class TaggingSink:
         if not self._held:
             return
         held, self._held = self._held, []
+        for document, _ in held:
+            bound_document(document, self.max_content_chars)
         records = [{"id": doc.id, "title": doc.title, "content": doc.content} for doc, _ in held]
         for (document, on_stored), tags in zip(held, self.tagger.tag(records), strict=True):
             tagged = TaggedDocument.from_document(document, tags)

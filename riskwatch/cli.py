@@ -14,11 +14,21 @@ from pathlib import Path
 from rich.console import Console
 
 from crawlers.errors import ConfigError, CrawlerError
+from crawlers.limits import describe
 from crawlers.logsetup import console_logging
 from indexer.errors import IndexerError
 from riskwatch import __version__
 from riskwatch.cli_args import EXIT_CONFIG, EXIT_OK, EXIT_PARTIAL, absolute_time
-from riskwatch.config import CONFIG_ENV, INFERENCE, AppConfig, load_config
+from riskwatch.config import (
+    CONFIG_ENV,
+    DEFAULT_CONFIG,
+    DEFAULT_MODEL,
+    INFERENCE,
+    AppConfig,
+    config_named,
+    default_config,
+    load_config,
+)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -41,7 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", help=f"main config file (default: ${CONFIG_ENV} or configs/riskwatch.yaml)"
     )
-    "riskwatch.cli_fleet",
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also show the libraries' log records (Scrapy, ...)"
     )
@@ -175,13 +184,22 @@ def build_parser() -> argparse.ArgumentParser:
 def _print_crawl_report(console: Console, report, title: str, stored: bool = False) -> None:
     from crawlers.progress import report_table
 
-    console.print(report_table(report.sources, title, finished=True))
+    console.print(report_table(report.sources, title, finished=True), soft_wrap=False)
     if report.output:
         console.print(f"{report.documents_written} new document(s) written to {report.output}")
     elif not stored:
         console.print("no --output: a dry run; no page was recorded as seen, the next run fetches them again")
     if report.recovered_partial_line:
         console.print("[yellow]the output file ended in a half-written line from a killed run; it was cut[/]")
+    errors = sum(source.errors for source in report.sources)
+    if errors:
+        console.print(f"[yellow]{errors} error(s) logged during the crawl: {report.log_path} has them[/]")
+    truncated = sum(source.truncated for source in report.sources)
+    if truncated:
+        console.print(
+            f"{truncated} document(s) longer than max_content_chars were cut; each records its original"
+            " length in extra.truncated (crawl.log names them)"
+        )
     for source in report.unreachable:
         console.print(f"[red]source {source.name}: no page could be fetched ({source.drops})[/]")
 
@@ -209,7 +227,7 @@ def tagging(config: AppConfig, console: Console):
     from nlp.tagging_sink import TaggingSink
 
     tagger = config.load_tagger()
-    return lambda sink: TaggingSink(sink, tagger)
+    return lambda sink: TaggingSink(sink, tagger, max_content_chars=config.main.max_content_chars)
 
 
 def join_fleet_or_explain(config: AppConfig, console: Console):
@@ -268,6 +286,7 @@ def cmd_crawl(args: argparse.Namespace, config: AppConfig, console: Console) -> 
             live=False if args.no_progress else None,
             wrap_sink=None if args.no_tag or not args.output else tagging(config, console),
             sink=sink,
+            max_content_chars=config.main.max_content_chars,
             fleet=fleet,
         )
     except IndexerError as exc:  # the store refused a batch: its pages stay unseen, fetched next run
@@ -299,7 +318,7 @@ def cmd_sources(config: AppConfig, console: Console) -> int:
         table.add_row(
             source.name, source.kind, str(source.enabled), "\n".join(entry), str(source.allow_private)
         )
-    console.print(table)
+    console.print(table, soft_wrap=False)
     console.print(f"watchlist: {len(config.watchlist)} entities; state: {config.state_dir}")
     return EXIT_OK
 
@@ -329,6 +348,7 @@ def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> i
             queries=config.search_queries(),
             console=console,
             wrap_sink=tagging(config, console),
+            max_content_chars=config.main.max_content_chars,
         )
     finally:
         server.stop()
@@ -352,13 +372,17 @@ def cmd_tag(args: argparse.Namespace, config: AppConfig, console: Console) -> in
     source = sys.stdin if args.input == "-" else open(args.input, encoding="utf-8")  # noqa: SIM115
     sink = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
     try:
-        report = tag_stream(tagger, source, sink, args.batch_size)
+        report = tag_stream(tagger, source, sink, args.batch_size, config.main.max_content_chars)
     finally:
         for handle in (source, sink):
             if handle not in (sys.stdin, sys.stdout):
                 handle.close()
     for line, reason in report.failed:
         console.print(f"[red]{args.input}, line {line}:[/] {reason} (skipped)", highlight=False)
+    for line, cut in report.truncated:
+        console.print(
+            f"{args.input}, line {line}: {describe(cut)} (max_content_chars; recorded in extra.truncated)"
+        )
     console.print(f"{report.tagged} document(s) tagged, {len(report.failed)} line(s) failed")
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
@@ -382,17 +406,24 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
         from nlp.baselines import evaluate_baselines
 
         figures |= evaluate_baselines()
-    table = Table(title=f"dev figures: {model_dir}", title_justify="left")
+    table = Table(title=f"dev and cross-source figures: {model_dir}", title_justify="left")
     table.add_column("figure")
     for column in [*figures, "target"]:
         table.add_column(column, justify="right")
     for key in figures["model"]:
-        row = [f"{figures[name][key]:.3f}" if key in figures[name] else "-" for name in figures]
+        row = [_figure(key, figures[name].get(key)) for name in figures]
         table.add_row(key, *row, f"≥ {TARGETS[key]:.2f}" if key in TARGETS else "")
     Console().print(table)
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return EXIT_OK
+
+
+def _figure(key: str, value: float | None) -> str:
+    """A table cell: a count (``….items``) as a whole number, a figure to three places, ``-`` for none."""
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if key.endswith(".items") else f"{value:.3f}"
 
 
 def _task_weights(text: str) -> dict[str, float]:
@@ -477,14 +508,38 @@ def cmd_prune_vocab(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+MODEL_COMMANDS = ("tag", "evaluate", "fit-ngram")  # need the model and nothing else of a config
+MODEL_ONLY_COMMANDS = (*MODEL_COMMANDS, "train", "prune-vocab")  # run without a config file
+
+
+def config_for(args: argparse.Namespace, console: Console) -> AppConfig:
+    """The named or found config; for commands that need only the model, every default when there is none
+    (said on stderr), so that ``riskwatch tag`` works from any folder."""
+    if args.command in MODEL_ONLY_COMMANDS and not config_named(args.config):
+        if args.command in MODEL_COMMANDS:
+            console.print(
+                f"[yellow]no config file ({DEFAULT_CONFIG} is not in {Path.cwd()}; neither --config nor"
+                f" ${CONFIG_ENV} is given): the shipped model {DEFAULT_MODEL} and default settings apply[/]",
+                highlight=False,
+            )
+        return default_config()
+    return load_config(args.config)
+
+
+def _where_configs_are(error: ConfigError) -> str:
+    if error.path != DEFAULT_CONFIG.resolve() or error.message != "file not found":
+        return ""
+    return f" (run riskwatch in the folder that holds {DEFAULT_CONFIG}, or name the file with --config or ${CONFIG_ENV})"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True, soft_wrap=True)  # messages stay one line each, for grep and log shippers
     console_logging(console, verbose=args.verbose)  # before anything a library might log
     try:
-        config = load_config(args.config)
+        config = config_for(args, console)
     except ConfigError as exc:
-        console.print(f"[red]config error:[/] {exc}", markup=True, highlight=False)
+        console.print(f"[red]config error:[/] {exc}{_where_configs_are(exc)}", markup=True, highlight=False)
         return EXIT_CONFIG
     try:
         if getattr(args, "handler", None):
@@ -505,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_prune_vocab(args, console)
         if args.command == "fit-ngram":
             return cmd_fit_ngram(args, config, console)
+    except ConfigError as exc:  # e.g. the crawl sources, read when a command first needs them
+        console.print(f"[red]config error:[/] {exc}", highlight=False)
+        return EXIT_CONFIG
     except CrawlerError as exc:
         console.print(f"[red]error:[/] {exc}", highlight=False)
         return EXIT_CONFIG

@@ -85,7 +85,7 @@ def cmd_list(args: argparse.Namespace, config: AppConfig, console: Console) -> i
             local_time(alert.opened_at),
             _delivery_cell(deliveries.get(alert.id, [])),
         )
-    console.print(table)
+    console.print(table, soft_wrap=False)
     if not alerts:
         console.print("no alerts")
     return EXIT_OK

@@ -92,7 +92,13 @@ def open_sink(config: AppConfig, console: Console, tag: bool = True, batch_size:
             f"[yellow]no trained model in {config.model_dir}: documents not yet tagged are stored untagged[/]"
         )
     store = open_store(config.main.store, config.watchlist, spool=True)
-    return StoreSink(store, Masker(config.main.store.masking), tagger, batch_size=batch_size)
+    return StoreSink(
+        store,
+        Masker(config.main.store.masking),
+        tagger,
+        batch_size=batch_size,
+        max_content_chars=config.main.max_content_chars,
+    )
 
 
 def describe_store(config: AppConfig) -> str:
@@ -110,6 +116,11 @@ def print_index_report(console: Console, config: AppConfig, sink: StoreSink) -> 
         f"{report.stored} document(s) stored in {describe_store(config)}"
         f" ({report.tagged} tagged now, {report.untagged} stored untagged)"
     )
+    if report.truncated:
+        console.print(
+            f"{report.truncated} document(s) longer than max_content_chars ({config.main.max_content_chars:,})"
+            " were cut before storing; each records its original length in extra.truncated"
+        )
     masked = {k: v for k, v in report.masked.items() if k != "documents" and v}
     if masked:
         kinds = ", ".join(f"{count} {kind}" for kind, count in masked.items())
@@ -212,7 +223,7 @@ def print_results(console: Console, result: SearchResult) -> None:
             f"[{style}]{label}[/]" if style else label,
             f"[bold]{escape(doc.title)}[/]\n{_highlighted(hit.snippet)}\n[dim]{escape(doc.url)}[/]",
         )
-    console.print(table)
+    console.print(table, soft_wrap=False)  # a table on a soft-wrapping console overflows by CJK cells
     if result.entity_facets:
         facets = ", ".join(f"{escape(name)} ({count})" for name, count in result.entity_facets.items())
         console.print(f"entities in the matches: {facets}")

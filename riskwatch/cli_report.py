@@ -96,23 +96,10 @@ def show_result(console: Console, result: Any, top: int = 10) -> None:
         title=f"exposure ranking (top {min(top, len(report.lines))} of {len(report.lines)})",
         title_justify="left",
     )
-    for column in (
-        "rank",
-        "counterparty",
-        "exposure",
-        "share",
-        "neg. docs",
-        "stories",
-        "events",
-        "alerts",
-        "score",
-    ):
-        table.add_column(column, justify="left" if column == "counterparty" else "right")
-    for line in report.lines[:top]:
-        table.add_row(
-            str(line.rank),
-            f"{line.entity_name} ({line.entity_id})",
-            f"{line.amount:,.0f} {line.pool}",
+    rows = [
+        (
+            f"{line.rank}. {line.entity_name} ({line.entity_id})",
+            f"{line.amount:,.0f}\n{line.pool}",
             f"{line.exposure_share:.1%}",
             str(line.negative),
             str(line.negative_stories),
@@ -120,7 +107,28 @@ def show_result(console: Console, result: Any, top: int = 10) -> None:
             str(line.alerts),
             f"{line.score:.2f}",
         )
-    console.print(table)
+        for line in report.lines[:top]
+    ]
+    columns = (
+        "counterparty",
+        "exposure",
+        "share",
+        "neg.\ndocs",  # two-line headers: the table fits 80 columns
+        "neg.\nstories",
+        "events",
+        "alerts",
+        "score",
+    )
+    for number, column in enumerate(columns):
+        if column == "counterparty":
+            table.add_column(column, ratio=1, overflow="fold")
+            continue
+        # A figure is never cut to "1,200…" on a narrow console: its column is as wide as its widest value.
+        widest = max((len(part) for row in rows for part in row[number].split("\n")), default=1)
+        table.add_column(column, justify="right", min_width=widest, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table, soft_wrap=False)  # a table on a soft-wrapping console overflows by CJK cells
     for item in report.unmatched:
         console.print(
             f"unmatched, row {item.row.row}: {escape(item.row.name or item.row.counterparty_id)}"

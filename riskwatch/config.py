@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import Field
+
 from alerts.options import AlertOptions
 from crawlers.configfile import ConfigPath, StrictModel, load
 from crawlers.fleet_config import FleetOptions
+from crawlers.limits import DEFAULT_MAX_CONTENT_CHARS, MIN_MAX_CONTENT_CHARS
 from crawlers.sources import CrawlOptions, SourceConfig, load_sources
 from indexer.config import SqliteStoreConfig, StoreConfig
 from nlp.watchlist import WatchedEntity, load_watchlist
@@ -37,6 +40,9 @@ class MainConfig(StrictModel):
     # (ONNX Runtime, same outputs as torch to ~1e-6), onnx-int8 (int8 weights). Figures and speed of each:
     # the model card.
     inference: Literal["auto", "torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8"] = "auto"
+    # Longer document texts are cut to this many characters in crawl, tag and index, the cut recorded in the
+    # document's extra.truncated (crawlers/limits.py): one huge page cannot stall or exhaust a run.
+    max_content_chars: int = Field(default=DEFAULT_MAX_CONTENT_CHARS, ge=MIN_MAX_CONTENT_CHARS)
     crawl: CrawlOptions = CrawlOptions()
     store: StoreConfig = SqliteStoreConfig()  # where documents are indexed (indexer/config.py)
     fleet: FleetOptions = FleetOptions()  # Redis for workers and the leader (crawlers/fleet_config.py)
@@ -50,10 +56,20 @@ class MainConfig(StrictModel):
 
 @dataclass
 class AppConfig:
+    """The loaded config. The crawl sources are read when first asked for: only ``crawl``, ``sources``,
+    ``demo`` and ``run`` need them, so a config naming only a watchlist and a store serves the rest."""
+
     path: Path
     main: MainConfig
-    sources: list[SourceConfig]
     watchlist: list[WatchedEntity]
+    loaded_sources: list[SourceConfig] | None = None
+
+    @property
+    def sources(self) -> list[SourceConfig]:
+        """The sources of ``main.sources``; a missing or bad folder raises :class:`ConfigError` naming it."""
+        if self.loaded_sources is None:
+            self.loaded_sources = load_sources(self.main.sources)
+        return self.loaded_sources
 
     @property
     def state_dir(self) -> Path:
@@ -102,6 +118,7 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig:
     path = config_path(explicit).resolve()
     main = load(MainConfig, path)
     base = path.parent
+    sources_named = "sources" in main.model_fields_set
     main = main.model_copy(
         update={
             "sources": base / main.sources,
@@ -113,6 +130,20 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> AppConfig:
             "web": main.web.resolved(base),
         }
     )
-    sources = load_sources(main.sources)
     watchlist = load_watchlist(main.watchlist) if main.watchlist else []
-    return AppConfig(path=path, main=main, sources=sources, watchlist=watchlist)
+    config = AppConfig(path=path, main=main, watchlist=watchlist)
+    if sources_named or main.sources.is_dir():
+        config.sources  # noqa: B018 - named or present: validated now, so that a bad file shows at load
+    return config
+
+
+def config_named(explicit: str | os.PathLike[str] | None = None) -> bool:
+    """Whether a config file was named (``--config``, ``$RISKWATCH_CONFIG``) or ``configs/riskwatch.yaml``
+    is here."""
+    return bool(explicit or os.environ.get(CONFIG_ENV)) or DEFAULT_CONFIG.is_file()
+
+
+def default_config() -> AppConfig:
+    """Every default and no watchlist: what commands that need only the model (``tag``) run with when no
+    config file is named or found. The model is the shipped one."""
+    return AppConfig(path=DEFAULT_CONFIG.resolve(), main=MainConfig(), watchlist=[])

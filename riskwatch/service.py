@@ -215,7 +215,7 @@ def list_jobs(config: AppConfig, console: Console) -> int:
             table.add_column(column)
         for job_id, trigger, next_run in describe_jobs(scheduler):
             table.add_row(job_id, trigger, next_run.isoformat() if next_run else "paused")
-        console.print(table)
+        console.print(table, soft_wrap=False)
     finally:
         scheduler.shutdown(wait=False)
     return 0

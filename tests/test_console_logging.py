@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
+import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from crawlers.logsetup import console_logging
+from tests.conftest import run_crawl, write_config
 
 
 @pytest.fixture
@@ -43,13 +46,13 @@ def test_a_library_configuring_the_root_logger_prints_nothing_raw(
     shown = record_everything()
     assert capsys.readouterr().err == ""  # no "WARNING:root:…" / "INFO:scrapy…" handler was installed
     assert "riskwatch's own warning" in shown
-    assert "Error processing" in shown  # a library's error still shows
     assert "Crawled (200)" not in shown and "through the logging module" not in shown
+    assert "Error processing" not in shown  # the crawl's summary counts errors and names crawl.log
 
 
 def test_verbose_shows_the_libraries_records(root_logger: logging.Logger) -> None:
     shown = record_everything(verbose=True)
-    assert "Crawled (200)" in shown and "through the logging module" in shown
+    assert "Crawled (200)" in shown and "through the logging module" in shown and "Error processing" in shown
 
 
 def test_a_handler_left_by_basic_config_is_removed(
@@ -60,3 +63,23 @@ def test_a_handler_left_by_basic_config_is_removed(
     logging.getLogger("scrapy.utils.log").info("Scrapy started")
     logging.getLogger("scrapy.utils.log").warning("Scrapy warns")
     assert capsys.readouterr().err == ""
+
+
+def test_a_crawl_with_errors_counts_them_and_names_the_log(tmp_path: Path) -> None:
+    """A source that refuses connections: no Scrapy traceback on the console, a count and crawl.log."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    down = {
+        "name": "down",
+        "kind": "news",
+        "start_urls": [f"http://127.0.0.1:{port}/index.html"],
+        "article": [r"/a/\w+\.html"],
+        "allow_private": True,
+    }
+    config = write_config(tmp_path / "cfg", [down], crawl={"retries": 0})  # robots.txt: Scrapy logs ERROR
+    run = run_crawl(config, tmp_path / "out.jsonl")
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr and "scrapy" not in run.stderr.lower()
+    assert "error(s) logged during the crawl" in run.stderr and "crawl.log has them" in run.stderr
+    assert "Connection was refused" in (tmp_path / "cfg" / "state" / "crawl.log").read_text("utf-8")

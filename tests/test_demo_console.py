@@ -73,8 +73,8 @@ def test_demo_runs_and_shows_no_raw_library_log_line(demo: DemoRun) -> None:
     assert "scrapy" not in demo.output.lower()  # no settings, middleware or stats dumps
     assert not re.search(r"^[\[{]'", demo.output, re.MULTILINE)
     assert (demo.workdir / "state" / "crawl.log").read_text("utf-8").count("[scrapy.") > 10  # they went here
-    tables = [line for line in demo.output.splitlines() if line[:1] in set("┏┃┡│└")]
-    assert tables and max(cell_len(line) for line in tables) <= demo.columns  # every table fits
+    tables = [line for line in demo.output.splitlines() if set(line) & set("┃│━")]
+    assert tables and [line for line in tables if cell_len(line) > demo.columns] == []  # every table fits
 
 
 def documents_table(output: str) -> str:
@@ -110,6 +110,10 @@ def test_example_searches_find_what_they_describe(demo: DemoRun) -> None:
     assert {hit.document.id for hit in found.hits} == {doc.id for doc in evidence}
 
 
-def test_crawl_table_keeps_source_names_whole(demo: DemoRun) -> None:
+def test_tables_keep_source_names_and_figures_whole(demo: DemoRun) -> None:
+    """At 80 columns no source name shrinks to "demo-f…" and no exposure to "1,200…"."""
     crawl = demo.output[demo.output.index("demo crawl") : demo.output.index("documents in ")]
     assert all(name in crawl for name in ("demo-finance", "demo-forum", "demo-news"))
+    ranking = demo.output[demo.output.index("exposure ranking") :]
+    assert "1,200,000,000" in ranking and "350,000,000" in ranking
+    assert "…" not in ranking.split("unmatched")[0]

@@ -46,7 +46,12 @@ def index_step(context: DemoContext) -> bool:
         return False
     store = SqliteStore(path, segmenter=watchlist_segmenter(context.config.watchlist))
     try:
-        sink = StoreSink(store, Masker(context.config.main.store.masking), close_store=False)
+        sink = StoreSink(
+            store,
+            Masker(context.config.main.store.masking),
+            close_store=False,
+            max_content_chars=context.config.main.max_content_chars,
+        )
         with context.documents.open(encoding="utf-8") as lines:
             for line in lines:
                 if line.strip():

@@ -60,7 +60,7 @@ def show_documents(console: Console, path: Path, limit: int = 12) -> None:
             escape(negative_about(doc)),
             escape(event_types(doc)),
         )
-    console.print(table)
+    console.print(table, soft_wrap=False)  # a table on a soft-wrapping console overflows by CJK cells
     clusters: dict[str, list[Document]] = defaultdict(list)
     for doc in documents:
         clusters[doc.cluster_id or doc.id].append(doc)

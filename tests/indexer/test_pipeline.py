@@ -88,6 +88,7 @@ def test_untagged_documents_are_tagged_masked_and_stored_in_batches(store: Sqlit
         "stored": 3,
         "tagged": 2,
         "untagged": 0,
+        "truncated": 0,
         "masked": {"id_card": 0, "bank_card": 0, "mobile": 1, "documents": 1},
     }
     assert store.search(SearchQuery(entity="hongyuan", sentiment="negative")).total == 1
