@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "riskwatch.cli_kibana",
     "riskwatch.cli_alerts",
     "riskwatch.cli_report",
+    "riskwatch.cli_fleet",
     "riskwatch.cli_web",
 )
 
