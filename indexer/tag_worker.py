@@ -85,6 +85,7 @@ class TagWorker:
         self.report = TagWorkerReport(consumer)
         self._claim_from = "0-0"
         self._ensure_group()
+        self.forget_stopped_consumers()
 
     @property
     def consumer(self) -> str:
@@ -98,6 +99,22 @@ class TagWorker:
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+    def forget_stopped_consumers(self) -> list[str]:
+        """Drop from the group the consumers that hold nothing and were silent for ten times
+        ``claim_idle`` (a running worker asks for entries every half second): each worker process is a
+        new consumer, and the group would otherwise keep every one that ever ran. Their names."""
+        forgotten = []
+        for consumer in self.redis.xinfo_consumers(self.stream, GROUP):
+            name = consumer["name"].decode() if isinstance(consumer["name"], bytes) else consumer["name"]
+            if (
+                name != self.consumer
+                and not consumer["pending"]
+                and consumer["idle"] > 10 * self.claim_idle_ms
+            ):
+                self.redis.xgroup_delconsumer(self.stream, GROUP, name)
+                forgotten.append(name)
+        return forgotten
 
     def _claim(self) -> list[tuple[bytes, dict[bytes, bytes]]]:
         """Entries another consumer has held longer than ``claim_idle`` (scanning the pending list in turns)."""

@@ -155,3 +155,26 @@ def test_an_entry_delivered_too_often_goes_to_the_dead_letters(
     assert dead[0][1][b"entry"] == poison_id and b"delivered 4 times" in dead[0][1][b"reason"]
     assert worker.pending() == 0 and client.xlen(stream) == 0
     store.close()
+
+
+def test_stopped_consumers_that_hold_nothing_are_forgotten(redis_server: RedisServer, tmp_path: Path) -> None:
+    options = FleetOptions(claim_idle=0.05)
+    client = redis_server.client()
+    stream = options.key("documents")
+    store = SqliteStore(tmp_path / "store.db")
+    TagWorker(client, options, StoreSink(store, Masker(), close_store=False), "first")  # creates the group
+    for document in news(2):
+        StreamSink(client, options).write(document)
+    client.xreadgroup(GROUP, "holder", {stream: ">"}, count=1)  # stopped holding an entry: kept
+    done = client.xreadgroup(GROUP, "idle", {stream: ">"}, count=1)[0][1][0][0]
+    client.xack(stream, GROUP, done)  # stopped holding nothing: forgotten
+    time.sleep(0.6)  # ten times claim_idle
+
+    def names() -> set[str]:
+        return {consumer["name"].decode() for consumer in client.xinfo_consumers(stream, GROUP)}
+
+    assert names() == {"holder", "idle"}
+    worker = TagWorker(client, options, StoreSink(store, Masker(), close_store=False), "second")
+    assert names() == {"holder"}  # its entry stays pending, to be taken over
+    assert worker.pending() == 1
+    store.close()
