@@ -90,7 +90,12 @@ class StoreSink:
             self.report.untagged += len(todo)
             return documents
         records = [
-            {"id": documents[i].id, "title": documents[i].title, "content": documents[i].content}
+            {
+                "id": documents[i].id,
+                "title": documents[i].title,
+                "content": documents[i].content,
+                "kind": documents[i].kind,  # what the sentiment label means: news or a post
+            }
             for i in todo
         ]
         for i, tags in zip(todo, self.tagger.tag(records), strict=True):

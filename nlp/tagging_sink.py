@@ -48,7 +48,10 @@ class TaggingSink:
         held, self._held = self._held, []
         for document, _ in held:
             bound_document(document, self.max_content_chars)
-        records = [{"id": doc.id, "title": doc.title, "content": doc.content} for doc, _ in held]
+        # kind: what the sentiment label means (bad news for a company, or a poster's stance)
+        records = [
+            {"id": doc.id, "title": doc.title, "content": doc.content, "kind": doc.kind} for doc, _ in held
+        ]
         for (document, on_stored), tags in zip(held, self.tagger.tag(records), strict=True):
             tagged = TaggedDocument.from_document(document, tags)
             if not self.inner.write(tagged, on_stored) and on_stored:

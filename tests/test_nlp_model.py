@@ -247,6 +247,7 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
 
 
 def test_tagging_sink_holds_documents_until_their_batch_is_written(tagger: Tagger, tmp_path: Path) -> None:
+    from dataclasses import replace
     from datetime import datetime
 
     from crawlers.items import SHANGHAI, Document
@@ -275,6 +276,13 @@ def test_tagging_sink_holds_documents_until_their_batch_is_written(tagger: Tagge
     assert [line["id"] for line in lines] == ["doc0", "doc1", "doc2", "doc3"]
     assert all(line["sentiment"]["label"] in SENTIMENT_LABELS and line["model"] for line in lines)
     assert all(any(e["watchlist_id"] == "mingchuan" for e in line["entities"]) for line in lines)
+    assert {line["sentiment"]["basis"] for line in lines} == {"news"}
+    # the document's kind reaches the tagger: a forum post's label is the poster's stance
+    post = tmp_path / "post.jsonl"
+    forum = TaggingSink(JsonlSink(post), tagger, batch_size=1)
+    forum.write(replace(document(4), kind="forum"), None)
+    forum.close()
+    assert json.loads(post.read_text(encoding="utf-8"))["sentiment"]["basis"] == "post"
 
 
 def test_crawl_tags_documents_when_a_model_is_configured(

@@ -27,9 +27,11 @@ class KeywordTagger:
     def __init__(self) -> None:
         self.linker = EntityLinker(WATCHLIST)
         self.seen: list[str] = []
+        self.kinds: list[str] = []  # what the model is told each document is (news or a post)
 
     def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         self.seen += [r["id"] for r in records]
+        self.kinds += [r["kind"] for r in records]
         tagged = []
         for record in records:
             negative = "违约" in record["title"] + record["content"]
@@ -79,6 +81,7 @@ def test_untagged_documents_are_tagged_masked_and_stored_in_batches(store: Sqlit
     sink.close()
     assert store.count() == 3
     assert tagger.seen == ["t1", "t2"]  # the already tagged document is not tagged again
+    assert tagger.kinds == [store.get("t1").kind, store.get("t2").kind]  # type: ignore[union-attr]
     t1 = store.get("t1")
     assert t1 is not None and t1.sentiment == {"label": "negative", "score": 0.9}
     assert [e["watchlist_id"] for e in t1.entities] == ["hongyuan"]
