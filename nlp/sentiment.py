@@ -3,7 +3,9 @@
 - **News** (``kind: news``): is this bad news for the company it is about? ``negative`` is bad news,
   ``positive`` good news (a repurchase, a won bid, profits up), ``neutral`` neither. It is read from the
   n-gram ``news`` head and must agree with the rest of the document: when the document is negative about
-  one of its entities, or reports a risk event, it is ``negative`` (a bond default is never "positive").
+  one of its entities it is ``negative``, and when it reports a risk event it is not ``positive`` (a bond
+  default is never "positive"). A risk event alone does not make it ``negative``: the event heads know
+  topics, not directions, and read 净利大增 as 业绩下滑.
 - **Forum and social posts** (``kind: forum`` or ``social``): the poster's own sentiment (bearish,
   neutral, bullish), the 3-class head trained on stock-forum posts.
 - A record that does not say its kind is read as a post when the ``kind`` head finds it one, else as news.
@@ -26,7 +28,7 @@ POST_KINDS = frozenset({"forum", "social"})
 POST_THRESHOLD = 0.5
 """A record without a kind is a post when the kind head gives it at least this."""
 RISK_EVENT_THRESHOLD = 0.5
-"""A risk event at least this likely makes a news document negative."""
+"""A risk event at least this likely keeps a news document from being positive."""
 
 
 def reads_as_news(kind: object, scores: HeadScores) -> bool:
@@ -57,7 +59,13 @@ def document_sentiment(
         probabilities = {label: float(p) for label, p in zip(labels, scores.sentiment, strict=True)}
     label = max(probabilities, key=probabilities.__getitem__)
     score = probabilities[label]
-    if entity_negative > 0 or risk_event >= RISK_EVENT_THRESHOLD:
+    if entity_negative > 0:
         label = "negative"
-        score = max(probabilities.get("negative", 0.0), entity_negative, risk_event)
+        score = max(probabilities.get("negative", 0.0), entity_negative)
+    elif risk_event >= RISK_EVENT_THRESHOLD:
+        # the event heads know topics, not directions (净利大增 and 净利下滑 both read 业绩下滑): a risk event
+        # makes news the news head reads as good news neutral, and news it reads as neither bad news
+        label = "neutral" if label == "positive" else "negative"
+        bad = probabilities.get("negative", 0.0)
+        score = 1.0 - bad if label == "neutral" else max(bad, risk_event)  # neutral: P(not bad news)
     return {"label": label, "score": round(score, 4), "basis": "news"}

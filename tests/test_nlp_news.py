@@ -96,14 +96,27 @@ def test_news_label_is_the_news_head_unless_the_document_is_negative_about_somet
         "score": 0.7,
         "basis": "news",
     }
-    # a document negative about one of its entities, or reporting a risk event, is never good news
-    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.8, 0.0)["label"] == "negative"
-    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.0, 0.9) == {
+    # a document negative about one of its entities is bad news
+    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.8, 0.0) == {
         "label": "negative",
-        "score": 0.9,
+        "score": 0.8,
+        "basis": "news",
+    }
+    # a risk event keeps it from being good news (the event heads cannot tell 净利大增 from 净利下滑) ...
+    assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.0, 0.9) == {
+        "label": "neutral",
+        "score": 0.9,  # P(not bad news)
         "basis": "news",
     }
     assert document_sentiment("news", SENTIMENT_LABELS, good_news, 0.0, 0.3)["label"] == "positive"
+    # ... and makes news that the news head reads as neither good nor bad, bad news
+    plain = _scores([0.1, 0.8, 0.1], [0.3, 0.6, 0.1], 0.1)
+    assert document_sentiment("news", SENTIMENT_LABELS, plain, 0.0, 0.0)["label"] == "neutral"
+    assert document_sentiment("news", SENTIMENT_LABELS, plain, 0.0, 0.7) == {
+        "label": "negative",
+        "score": 0.7,
+        "basis": "news",
+    }
 
 
 def test_posts_keep_the_three_class_forum_meaning() -> None:
