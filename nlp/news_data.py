@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from nlp.data import Split, _read_csv, _semicolon_list, data_file, hash_split
+from nlp.data import _read_csv, _semicolon_list, data_file, hash_split
 from nlp.org_names import announcer_spans, ticker_spans
 
 COMPANY_NEWS_FILE = "company_news/finqa_events.csv"
@@ -132,7 +132,3 @@ def judged(items: Iterable[CompanyNews]) -> list[CompanyNews]:
     return [
         item for item in items if item.negative is not None and item.company and item.company in item.text
     ]
-
-
-def as_split(news: NewsSplit) -> Split[CompanyNews]:
-    return Split(news.train, news.dev)
