@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,24 +50,29 @@ def read_labelled(name: str, root: Path | None = None) -> list[Labelled]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: label file not found")
     folder = root or data_dir()
-    lines: dict[str, list[str]] = {}
     items = []
     for number, entry in _entries(path):
         relative, line = entry.get("file"), entry.get("line")
         if not isinstance(relative, str) or not isinstance(line, int) or "sha1" not in entry:
             raise ValueError(f"{path}, line {number}: needs file, line and sha1")
-        if relative not in lines:
-            source = folder / relative
-            if not source.is_file():
-                raise FileNotFoundError(f"{path}, line {number}: data file not found: {source}")
-            lines[relative] = source.read_text("utf-8").split("\n")
-        texts = lines[relative]
+        source = folder / relative
+        if not source.is_file():
+            raise FileNotFoundError(f"{path}, line {number}: data file not found: {source}")
+        stat = source.stat()
+        texts = _lines(source, stat.st_mtime_ns, stat.st_size)
         text = texts[line - 1] if 0 < line <= len(texts) else None
         if text is None or hashlib.sha1(text.encode()).hexdigest()[: len(entry["sha1"])] != entry["sha1"]:
             raise ValueError(f"{path}, line {number}: {relative}:{line} is not the line that was labelled")
         labels = {k: v for k, v in entry.items() if k not in ("file", "line", "sha1")}
         items.append(Labelled(f"{relative}:{line}", text, labels))
     return items
+
+
+@lru_cache(maxsize=4)
+def _lines(source: Path, modified: int, size: int) -> tuple[str, ...]:
+    """A data file's lines, read once for every label file and evaluation that refers to it (keyed by its
+    modification time and size too, so a changed file is read again)."""
+    return tuple(source.read_text("utf-8").split("\n"))
 
 
 def _entries(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

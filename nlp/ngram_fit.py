@@ -84,7 +84,10 @@ class EntitySource:
 
 
 def entity_sources(
-    event_train: Sequence[EventText], root: Path | None = None, seed: int = 0
+    event_train: Sequence[EventText],
+    news_train: Sequence[CompanyNews],
+    root: Path | None = None,
+    seed: int = 0,
 ) -> list[EntitySource]:
     """BDCI texts as they are; then, as the encoder learns them, company news: CCKS risk-event headlines
     (a negative text about each named subject) and the company news of :mod:`nlp.company_news` (lexicon
@@ -95,7 +98,7 @@ def entity_sources(
         EntitySource(t.full_text, t.negative, from_entity_negative(t).entities)
         for t in data.load_entity_negative(root).train
     ]
-    sources += real_news_sources(split_company_news(root).train)
+    sources += real_news_sources(news_train)
     rng = random.Random(seed)
     headlines = [example for example in map(from_event_text, event_train) if example.entities]
     for example in rng.sample(headlines, min(EVENT_SOURCES, len(headlines))):
@@ -150,14 +153,15 @@ def training_rows(root: Path | None = None, seed: int = 0) -> tuple[dict[str, Ro
             events.texts.append(text.text)
             events.labels.append(event_type)
             events.groups.append(index)
-    sources = entity_sources(event_train, root, seed)
+    news_train = split_company_news(root).train
+    sources = entity_sources(event_train, news_train, root, seed)
     document = Rows([s.text for s in sources], [str(s.negative) for s in sources], list(range(len(sources))))
     news = Rows([s.text for s in sources], [s.news for s in sources], list(range(len(sources))))
     # forum and social posts against news: the CCKS headlines and the real company news (not BDCI, whose
     # texts mix news with Weibo posts, nor the built company news, whose frames are one line long)
     news_texts = [
         *dict.fromkeys(t.text for t in event_train),
-        *(t.text for t in split_company_news(root).train),
+        *(t.text for t in news_train),
     ]
     kind = Rows(
         [*sentiment.texts, *news_texts],

@@ -334,9 +334,10 @@ class Tagger:
         """The n-gram heads' probabilities for each document, from the text the encoder read."""
         if self.ngram is None:
             raise ValueError("this tagger has no n-gram heads")
-        features = self.ngram.features.transform([p.text.strip() for p in prepared])
+        texts = [p.text.strip() for p in prepared]
+        features = self.ngram.features.transform(texts)  # one transform for the document and news heads
         sentiment, events, negative = self.ngram.document_scores(
-            [], self.model.config.sentiment_labels, self.event_classes, features
+            texts, self.model.config.sentiment_labels, self.event_classes, features
         )
         news, forum = self.ngram.news_scores(features) if self.ngram.has_news else (None, None)
         names = [[e.name for e in item.entities] for item in prepared]
