@@ -6,7 +6,8 @@ Two kinds of held-out data are read here:
 - **Real company news from a held-out site** (:data:`nlp.news_data.HELD_OUT_SOURCES`, Gelonghui): its event
   types give the polarity (:func:`nlp.news_data.news_polarity`), its headline the company.
 - **Hand-labelled references** (``resources/cross_source/*.jsonl``) into the unlabelled corpora of the shared
-  data, which no head is trained on: company news items (one named company, bad news or not), forum and
+  data, which no head is trained on (the silver-labelled company news of :mod:`nlp.news_silver` is drawn
+  from the same corpora, with these lines and every line that begins like one of them left out): company news items (one named company, bad news or not), forum and
   social posts from other crawls (3 classes), and sentences with their organisation spans. The files hold
   file, line and a SHA-1 prefix of each line, not the texts (the data's licence forbids copying its rows); a
   changed line is an error naming the file and line.
@@ -66,6 +67,24 @@ def read_labelled(name: str, root: Path | None = None) -> list[Labelled]:
         labels = {k: v for k, v in entry.items() if k not in ("file", "line", "sha1")}
         items.append(Labelled(f"{relative}:{line}", text, labels))
     return items
+
+
+LABEL_FILES = ("company_news.jsonl", "forum.jsonl", "ner_org.jsonl")
+
+
+def labelled_references() -> set[tuple[str, int]]:
+    """(data file, line) of every hand-labelled line, read from the label files without opening the data: what
+    training keeps out (:mod:`nlp.news_silver`)."""
+    references = set()
+    for name in LABEL_FILES:
+        path = labelled_file(name)
+        if not path.is_file():
+            continue
+        for number, entry in _entries(path):
+            if not isinstance(entry.get("file"), str) or not isinstance(entry.get("line"), int):
+                raise ValueError(f"{path}, line {number}: needs file, line and sha1")
+            references.add((entry["file"], entry["line"]))
+    return references
 
 
 @lru_cache(maxsize=4)

@@ -32,6 +32,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
+from nlp.lexicon_features import LexiconFeatures
+
 NGRAM_WEIGHTS_FILE = "ngram_heads.safetensors"
 NGRAM_META_FILE = "ngram_heads.json"
 HEADS = ("sentiment", "events", "document_negative", "entity_key")
@@ -112,6 +114,11 @@ class LinearHead:
         self._by_feature = np.ascontiguousarray(self.coef.T)
         self.coef = self._by_feature.T
 
+    def padded(self, columns: int) -> LinearHead:
+        """The same head over ``columns`` more input columns, weighted 0 (inputs it was not fitted on)."""
+        extra = np.zeros((self.coef.shape[0], columns), dtype=self.coef.dtype)
+        return LinearHead(self.classes, np.hstack([self.coef, extra]), self.intercept)
+
     def probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
         """(texts, classes) probabilities."""
         logits = np.asarray(features @ self._by_feature, dtype=np.float64) + self.intercept
@@ -165,6 +172,20 @@ class NgramHeads:
     about: dict[str, object]  # how they were fitted and chosen (C per head, cross-fitted dev figures)
     window_chars: int = WINDOW_CHARS  # the entity windows' width the entity_key head was fitted on
     name_weight: float = 0.0  # scale of the entity_key head's name-suffix columns; 0: it has none
+    lexicon: LexiconFeatures | None = None  # lexicon columns after the n-grams of the document heads' input
+
+    @property
+    def document_width(self) -> int:
+        """Columns of the document heads' input (all heads but entity_key)."""
+        return len(self.features.vocabulary) + (self.lexicon.width if self.lexicon else 0)
+
+    def document_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """The document heads' input: the texts' n-grams, then their lexicon counts where the heads have them
+        (:mod:`nlp.lexicon_features`)."""
+        matrix = self.features.transform(texts)
+        if self.lexicon is None:
+            return matrix
+        return sparse.hstack([matrix, self.lexicon.transform(texts)], format="csr")
 
     def entity_windows(
         self, text: str, names: Sequence[str], mentions: Sequence[Sequence[tuple[int, int]]]
@@ -181,9 +202,9 @@ class NgramHeads:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each text's sentiment (columns in the order of ``labels``), event types (in the order of
         ``types``, 其他 among them) and probability of being negative, from one feature transform
-        (``features``: the texts' :meth:`CharNgramFeatures.transform`, when the caller has it)."""
+        (``features``: the texts' :meth:`document_features`, when the caller has it)."""
         if features is None:
-            features = self.features.transform(texts)
+            features = self.document_features(texts)
         return (
             _columns(self.heads["sentiment"], features, labels),
             _columns(self.heads["events"], features, types),
@@ -196,7 +217,7 @@ class NgramHeads:
 
     def news_scores(self, features: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """Each text's news probabilities (columns :data:`NEWS_LABELS`) and probability of being a forum or
-        social post, from its :meth:`CharNgramFeatures.transform` (needs :attr:`has_news`)."""
+        social post, from its :meth:`document_features` (needs :attr:`has_news`)."""
         if not self.has_news:
             raise ValueError("these n-gram heads have no news and kind heads (fitted before 2026-12-04)")
         return (
@@ -243,6 +264,8 @@ class NgramHeads:
             "vocabulary": self.features.vocabulary,
         }
         (folder / NGRAM_META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if self.lexicon is not None:
+            self.lexicon.save(folder)
 
     @classmethod
     def load(cls, folder: Path) -> NgramHeads | None:
@@ -272,16 +295,25 @@ class NgramHeads:
         features = CharNgramFeatures(meta["vocabulary"], tensors["idf"], tuple(meta["ngram_range"]))
         window_chars = meta.get("window_chars", WINDOW_CHARS)
         name_weight = float(meta.get("name_weight", 0.0))  # folders before 2026-12-02 have no name columns
+        lexicon = LexiconFeatures.load(folder)  # folders fitted before the lexicon columns have none
         expected = len(features.vocabulary) * (2 if name_weight else 1)
+        document = len(features.vocabulary) + (lexicon.width if lexicon else 0)
         for name, head in heads.items():
-            width = expected if name == "entity_key" else len(features.vocabulary)
+            width = expected if name == "entity_key" else document
             if head.coef.shape[1] != width:
                 raise ValueError(
                     f"{weights_path}: {name}.coef has {head.coef.shape[1]} columns, expected {width}"
-                    f" ({len(features.vocabulary)} n-grams, name_weight {name_weight})"
+                    f" ({len(features.vocabulary)} n-grams, name_weight {name_weight},"
+                    f" {lexicon.width if lexicon else 0} lexicon columns)"
                 )
         return cls(
-            features, heads, dict(meta["blend"]), meta.get("about", {}), int(window_chars), name_weight
+            features,
+            heads,
+            dict(meta["blend"]),
+            meta.get("about", {}),
+            int(window_chars),
+            name_weight,
+            lexicon,
         )
 
 

@@ -51,6 +51,12 @@ GENERIC_ORGANISATIONS = frozenset(
         "上市公司",
         "券商",
         "平台",
+        "董事会",
+        "监事会",
+        "股东大会",
+        "子公司",
+        "控股子公司",
+        "全资子公司",
     ]
 )
 
@@ -119,8 +125,63 @@ def announcer_spans(text: str) -> list[tuple[int, int]]:
     return [match.span(1) for match in ANNOUNCER.finditer(text) if not _NOT_A_NAME.match(match.group(1))]
 
 
+HEADLINE_SUBJECT = re.compile(r"(?:^|【)([\u4e00-\u9fffA-Za-z*][\u4e00-\u9fffA-Za-z0-9*]{1,9})[：:]")
+"""Who a finance headline is about, before its colon (【中金辐照：2021年度净利润预增…, 辉瑞：计划…)."""
+_NOT_A_SUBJECT = re.compile(
+    r"部长|国务卿|总统|总理|主席|董事长|行长|总裁|经理|分析师|首席|发言人|CEO|专家|记者|编者|"
+    r"回应|消息|分析|纪要|预测|表示|声明|^据|\d{4}|快讯|提示|公告|日报|晚报|报道|观点|数据|"
+    r"今日|午评|早评|收评|盘前|盘后|早盘|午盘|异动|研报|点评|专题|视频|图|来源"
+)
+_PLACES = (
+    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
+    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|美国|英国|法国|德国|日本|韩国|印度|俄罗斯|"
+    "意大利|加拿大|澳大利亚|巴西|欧盟|欧洲|全球|中国|国内|海外"
+)
+_PLACE_ONLY = re.compile(rf"^(?:{_PLACES})+[\u4e00-\u9fff]{{0,3}}?(?:市|省|县|区|州)?$")
+"""河南郑州, 陕西延安: a place before a headline's colon, not an organisation. (A two-character city after a
+province, the usual dateline, is read as a place too.)"""
+
+
+def headline_subject_spans(text: str) -> list[tuple[int, int]]:
+    """The organisation a headline is about, before its colon, where the words there name no person, title,
+    column or place (``辉瑞：``, ``【中金辐照：``; not ``美国总统拜登：``, ``市场消息：``, ``河南郑州：``)."""
+    spans = []
+    for match in HEADLINE_SUBJECT.finditer(text):
+        name = match.group(1)
+        if _NOT_A_SUBJECT.search(name) or (_PLACE_ONLY.match(name) and not name.endswith(COMPANY_SUFFIXES)):
+            continue
+        spans.append(match.span(1))
+    return spans
+
+
 def marked_spans(text: str) -> list[tuple[int, int]]:
-    return sorted(set(ticker_spans(text)) | set(announcer_spans(text)))
+    return sorted(set(ticker_spans(text)) | set(announcer_spans(text)) | set(headline_subject_spans(text)))
+
+
+_ROLE_PREFIX = re.compile(
+    r"^(?:(?:\d+|<N>)+日?|公司|本公司|控股股东|第一大股东|大股东|二股东|股东|母公司|旗下)+"
+)
+"""What a head span may begin with that names no organisation (<N>日宏源证券…, 二股东金保利, 公司董事会)."""
+_FOREIGN_PLACE = re.compile(rf"^(?:{_PLACES})(?=[A-Za-z])")
+"""A country before a foreign company's own name (意大利CIFA公司 → CIFA公司)."""
+
+
+def cleaned(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A head span without a role or date before the name (二股东金保利 → 金保利) or a country before a Latin
+    name (意大利CIFA公司 → CIFA公司); None when it is the 部 of a minister's title (印度国防部长) or nothing
+    of two characters is left."""
+    span = text[start:end]
+    if span.endswith("部") and text[end : end + 1] == "长":
+        return None
+    if span.startswith("日") and start and text[start - 1] in "0123456789>":  # the rest of a date (<N>日)
+        start += 1
+        span = text[start:end]
+    for pattern in (_ROLE_PREFIX, _FOREIGN_PLACE):
+        match = pattern.match(span)
+        if match and len(span) - match.end() >= 2:
+            start += match.end()
+            span = text[start:end]
+    return (start, end) if end - start >= 2 else None
 
 
 class OrgGazetteer:
@@ -183,7 +244,8 @@ def merged_spans(
     named = set(marked_spans(text)) | set(gazetteer.spans(text) if gazetteer else [])
     named_spans = _outermost(list(named))
     kept = list(named_spans)
-    for span in (trimmed(text, s, e) for s, e in head):
+    for piece in (trimmed(text, s, e) for s, e in head):
+        span = cleaned(text, *piece) if piece else None
         if span is None:
             continue
         overlapping = [n for n in named_spans if n[0] < span[1] and span[0] < n[1]]

@@ -335,7 +335,7 @@ class Tagger:
         if self.ngram is None:
             raise ValueError("this tagger has no n-gram heads")
         texts = [p.text.strip() for p in prepared]
-        features = self.ngram.features.transform(texts)  # one transform for the document and news heads
+        features = self.ngram.document_features(texts)  # one transform for the document and news heads
         sentiment, events, negative = self.ngram.document_scores(
             texts, self.model.config.sentiment_labels, self.event_classes, features
         )

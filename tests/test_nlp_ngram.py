@@ -20,7 +20,7 @@ from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
 from nlp.model_files import CONFIG_FILE
 from nlp.ngram_blend import GRID, choose_weight, fit_blend, fit_ngram_folder, restamp
-from nlp.ngram_fit import NAME_WEIGHTS, WINDOW_WIDTHS, fit_ngram_heads
+from nlp.ngram_fit import LEXICON_HEADS, NAME_WEIGHTS, WINDOW_WIDTHS, fit_ngram_heads
 from nlp.ngram_heads import (
     ABSENT_MARK,
     CONTAINS_MARK,
@@ -277,10 +277,33 @@ def small_shared_data(root: Path) -> Path:
 
 def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, shared_data: Path) -> None:
     root = small_shared_data(tmp_path / "shared")
-    lexicon = Path("lexicons/FinacialFormalUnformal.yaml")  # the company news' polarity words
-    (root / lexicon.parent).mkdir()
-    shutil.copy(shared_data / lexicon, root / lexicon)
+    # the lexicons: the company news' polarity words, and the document heads' lexicon columns
+    shutil.copytree(shared_data / "lexicons", root / "lexicons")
+    # the unlabelled corpora the silver company news is read from (written here, not copied)
+    (root / "corpus").mkdir()
+    (root / "corpus/fincuge_news.txt").write_text(
+        "\n".join(
+            [f"{name}：2021年净利同比预增{40 + i}%-{60 + i}%" for i, name in enumerate(COMPANIES)]
+            + [f"{name}公告，预计2021年净利润同比下降{30 + i}%" for i, name in enumerate(COMPANIES)]
+            + ["两市成交额突破万亿元，北向资金净流入。"]
+        ),
+        encoding="utf-8",
+    )
+    (root / "corpus/finance_unlabelled.txt").write_text(
+        f"高盛：将{COMPANIES[0]}(600000.SH)目标价从30元下调至25元。\n", encoding="utf-8"
+    )
     heads = fit_ngram_heads(root)
+    assert heads.about["silver_news"] == {
+        "analyst.bad": 1,
+        "earnings.bad": len(COMPANIES),
+        "earnings.good": len(COMPANIES),
+    }
+    assert heads.lexicon is not None and heads.about["lexicon_columns"] == heads.lexicon.width > 10
+    document_heads = ("sentiment", "events", "document_negative", "news", "kind")
+    assert all(heads.heads[name].coef.shape[1] == heads.document_width for name in document_heads)
+    lexicon_columns = slice(heads.document_width - heads.lexicon.width, None)
+    for name in document_heads:  # only the LEXICON_HEADS read the lexicon columns
+        assert heads.heads[name].coef[:, lexicon_columns].any() == (name in LEXICON_HEADS)
     assert set(heads.about) >= {
         "sentiment.C",
         "events.C",
@@ -304,6 +327,7 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
     # the n-gram heads learn this toy data perfectly; the tiny encoder, trained for seconds, does not
     assert choices["events"].ngram == 1.0 and choices["events"].weight > 0
     heads.save(folder)
+    assert NgramHeads.load(folder).lexicon.categories == heads.lexicon.categories  # saved beside the heads
     # a changed encoder is re-blended without refitting the heads: same coefficients, blend chosen anew
     coefficients = {name: head.coef.copy() for name, head in NgramHeads.load(folder).heads.items()}
     reblended = fit_ngram_folder(folder, root, blend_only=True)

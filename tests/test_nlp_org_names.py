@@ -12,6 +12,8 @@ from nlp.org_names import (
     ORG_NAMES_FILE,
     OrgGazetteer,
     announcer_spans,
+    cleaned,
+    headline_subject_spans,
     merged_spans,
     ticker_spans,
     trimmed,
@@ -42,6 +44,43 @@ def test_ticker_spans(text: str, names: list[str]) -> None:
 def test_announcer_spans_skip_words_that_are_not_names() -> None:
     text = "华阳国际公告，中标深圳项目。截至本公告日，公司累计回购"
     assert _names(text, announcer_spans(text)) == ["华阳国际"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("【中金辐照：2021年度净利润预增34%-60%】中金辐照公告", ["中金辐照"]),
+        ("辉瑞：计划通过mRNA加快新冠疫苗研发。", ["辉瑞"]),
+        ("Benchmark：首予爱奇艺持有评级", ["Benchmark"]),
+        # a person, a title, a column or a place before the colon is not an organisation
+        ("美国总统拜登：将继续推动基建法案", []),
+        ("法国卫生部长：每一秒钟就有两名法国人检测呈阳性", []),
+        ("市场消息：亚马逊准备推出法案", []),
+        ("河南郑州：非生活必需场所一律暂时关闭", []),
+        ("编者按：本文来自微信公众号", []),
+        ("时间 10:30 开盘", []),
+    ],
+)
+def test_headline_subject_spans(text: str, names: list[str]) -> None:
+    assert _names(text, headline_subject_spans(text)) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "name"),
+    [
+        ("二股东金保利半月疯狂套现", "二股东金保利", "金保利"),
+        ("<N>日宏源证券长沙韶山北路营业部买入", "日宏源证券长沙韶山北路营业部", "宏源证券长沙韶山北路营业部"),
+        ("中联重科收购了意大利CIFA公司", "意大利CIFA公司", "CIFA公司"),
+        ("在亚盛集团，公司控股股东农垦集团表示", "公司控股股东农垦集团", "农垦集团"),
+        ("印度国防部长辛格检测呈阳性", "印度国防部", None),  # the 部 of a minister's title
+        ("日本航空宣布增资", "日本航空", "日本航空"),  # 日 starts a name where no date is before it
+        ("美国银行宣布回购", "美国银行", "美国银行"),  # a country is cut only before a Latin name
+    ],
+)
+def test_cleaned_head_spans(text: str, span: str, name: str | None) -> None:
+    start = text.index(span)
+    result = cleaned(text, start, start + len(span))
+    assert (text[slice(*result)] if result else None) == name
 
 
 def test_trimmed_cuts_head_spans_at_punctuation() -> None:
