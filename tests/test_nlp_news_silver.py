@@ -19,8 +19,15 @@ from nlp.news_silver import counts, earnings_direction, read_rule, rule_fires, s
         ("联发股份：预计2021年度净利润同比下降57.50%-68.13%", ("earnings", "联发股份", True)),
         ("中科金财公告，预计2021年归母净利亏损5402万元-8103万元，同比转亏。", ("earnings", "中科金财", True)),
         ("某某科技：营收同比增长20%，净利润同比下降30%", ("earnings", "某某科技", True)),  # profit decides
+        ("贝达药业：2021年净利同比预降29.09%-37.33%", ("earnings", "贝达药业", True)),
+        ("万业企业(600641)终止重组 浦东科投受让2亿股", ("cancelled", "万业企业", True)),
+        ("【佳云科技：终止定增事项并撤回申请文件】佳云科技公告", ("cancelled", "佳云科技", True)),
+        ("融创服务公告，终止收购第一服务控股。", ("cancelled", "融创服务", True)),
         ("高盛：将西南航空(LUV.N)目标价从36美元下调至32美元。", ("analyst", "西南航空", True)),
-        ("野村：将招商银行(03968.HK)目标价从82.2港元上调至86.33港元 维持买入评级", ("analyst", "招商银行", False)),
+        (
+            "野村：将招商银行(03968.HK)目标价从82.2港元上调至86.33港元 维持买入评级",
+            ("analyst", "招商银行", False),
+        ),
     ],
 )
 def test_rules_read_direction(text: str, expected: tuple[str, str, bool]) -> None:
@@ -36,6 +43,8 @@ def test_rules_read_direction(text: str, expected: tuple[str, str, bool]) -> Non
         "某某科技：一季度净利润同比增长20%，二季度净利润同比下降30%",  # both directions
         "将俄罗斯债信评级下调至垃圾级",  # a country, not a company
         "两市成交额突破万亿元",  # no rule at all
+        "某某股份：终止减持计划",  # calling off a reduction in holdings is not bad news
+        "聚酯迫在眉睫的终止上市危机得以化解",  # no company before the 终止
     ],
 )
 def test_rules_skip_what_they_cannot_read(text: str) -> None:
@@ -65,6 +74,7 @@ def test_silver_news_keeps_held_out_lines_out(tmp_path: Path) -> None:
         "甲乙科技：2021年净利同比预增40%-60%",  # kept
         "丙丁股份：2021年净利同比预增10%-20%",  # hand-labelled (referenced below): out
         "丙丁股份：2021年净利同比预增10%-20%（重复）",  # begins like the hand-labelled line: out
+        "丙丁股份：2021年净利同比预增，另一种说法",  # its first 12 characters too (the same story retold): out
         "戊己电器：2021年净利同比预减30%-50%",  # a FinQA text: out
         "庚辛药业：2021年净利同比预增5%-9% 来源：格隆汇",  # credits the held-out site: out
         "甲乙科技：2021年净利同比预增40%-60%",  # the same line again: once
