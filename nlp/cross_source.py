@@ -7,8 +7,9 @@ Two kinds of held-out data are read here:
   types give the polarity (:func:`nlp.news_data.news_polarity`), its headline the company.
 - **Hand-labelled references** (``resources/cross_source/*.jsonl``) into the unlabelled corpora of the shared
   data, which no head is trained on (the silver-labelled company news of :mod:`nlp.news_silver` is drawn
-  from the same corpora, with these lines and every line that begins like one of them left out): company news items (one named company, bad news or not), forum and
-  social posts from other crawls (3 classes), and sentences with their organisation spans. The files hold
+  from the same corpora, with these lines and every line sharing their first 12 characters left out):
+  company news items (one named company, bad news or not), forum and social posts from other crawls
+  (3 classes), and sentences with their organisation spans. The files hold
   file, line and a SHA-1 prefix of each line, not the texts (the data's licence forbids copying its rows); a
   changed line is an error naming the file and line.
 """

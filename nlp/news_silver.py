@@ -14,8 +14,8 @@ Kept out, so that every held-out figure stays held out:
 - any line that begins like a text of ``company_news/finqa_events.csv`` (the corpus holds FinQA's texts,
   among them the held-out 格隆汇 ones), and any line crediting a held-out site.
 
-:func:`rule_fires` says whether a rule reads a text, so the evaluation can report the hand-labelled company
-news figure on the items no rule reads as well (what the rules cannot flatter).
+:func:`rule_fires` says whether a rule reads a text: the model card reports the hand-labelled company-news
+figure on the items no rule reads as well (what the rules cannot flatter).
 """
 
 from __future__ import annotations

@@ -44,6 +44,7 @@ from nlp.ngram_heads import (
     CharNgramFeatures,
     LinearHead,
     NgramHeads,
+    document_features,
     entity_features,
     entity_windows,
 )
@@ -59,12 +60,12 @@ COMPANY_NEWS_SOURCES = 3000
 WINDOW_WIDTHS = (5, 10, 30)
 """Characters each side of a mention that the entity head may see (cross-validated: narrow ones won)."""
 NAME_WEIGHTS = (0.0, 0.6, 1.0)
+"""Scales of the entity head's name-suffix columns beside its window columns; 0 leaves them out."""
 LEXICON_HEADS = ("sentiment", "kind")
 """The document heads that read the lexicon counts (:mod:`nlp.lexicon_features`): the forum head, whose
 cross-crawl figure they lift (0.30 → 0.57 alone, same FinFE dev), and the post-or-news head. The others keep
 n-grams alone: with the counts' larger scale saga took over twice as long on the events head, for no
 figure measured."""
-"""Scales of the entity head's name-suffix columns beside its window columns; 0 leaves them out."""
 
 
 @dataclass
@@ -252,7 +253,6 @@ def fit_ngram_heads(root: Path | None = None, seed: int = 0) -> NgramHeads:
     vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
     features = CharNgramFeatures(vocabulary, vectorizer.idf_)
     lexicon = LexiconFeatures(read_lexicons(root))
-    documents = NgramHeads(features, {}, {}, {}, lexicon=lexicon)
     heads: dict[str, LinearHead] = {}
     about: dict[str, object] = {
         "max_features": MAX_FEATURES,
@@ -264,7 +264,7 @@ def fit_ngram_heads(root: Path | None = None, seed: int = 0) -> NgramHeads:
     for name, head_rows in rows.items():
         started = time.perf_counter()
         if name in LEXICON_HEADS:
-            matrix = documents.document_features(head_rows.texts)
+            matrix = document_features(features, lexicon, head_rows.texts)
             heads[name], about[f"{name}.C"], _ = _fit_head(matrix, head_rows, *SETTINGS[name], seed=seed)
         else:  # n-grams only; the lexicon columns get coefficients of 0, so every document head reads one input
             matrix = features.transform(head_rows.texts)

@@ -164,6 +164,16 @@ def entity_features(
     return sparse.hstack([matrix, name_weight * suffixes], format="csr")
 
 
+def document_features(
+    features: CharNgramFeatures, lexicon: LexiconFeatures | None, texts: Sequence[str]
+) -> sparse.csr_matrix:
+    """The document heads' input: the texts' n-grams, then their lexicon counts when there is a lexicon."""
+    matrix = features.transform(texts)
+    if lexicon is None:
+        return matrix
+    return sparse.hstack([matrix, lexicon.transform(texts)], format="csr")
+
+
 @dataclass
 class NgramHeads:
     features: CharNgramFeatures
@@ -182,10 +192,7 @@ class NgramHeads:
     def document_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The document heads' input: the texts' n-grams, then their lexicon counts where the heads have them
         (:mod:`nlp.lexicon_features`)."""
-        matrix = self.features.transform(texts)
-        if self.lexicon is None:
-            return matrix
-        return sparse.hstack([matrix, self.lexicon.transform(texts)], format="csr")
+        return document_features(self.features, self.lexicon, texts)
 
     def entity_windows(
         self, text: str, names: Sequence[str], mentions: Sequence[Sequence[tuple[int, int]]]
