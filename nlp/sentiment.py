@@ -8,6 +8,10 @@
   topics, not directions, and read 净利大增 as 业绩下滑.
 - **Forum and social posts** (``kind: forum`` or ``social``): the poster's own sentiment (bearish,
   neutral, bullish), the 3-class head trained on stock-forum posts.
+- The entities agree with a news label: bad news (as the text reads, before any entity's flag) flags its
+  one watched entity, a target or a watchlist entity; organisations only the NER head found do not count
+  (:func:`news_subject`). A news item is about the company it names; the entity head, trained on posts that
+  name several platforms, misses bad news about a company named once or in passing.
 - A record that does not say its kind is read as a post when the ``kind`` head is fairly sure it is one
   (:data:`POST_THRESHOLD`), else as news.
 
@@ -32,6 +36,9 @@ post read as news. Chosen on dev: the largest of 0.5 … 0.9 that keeps 99 % of 
 FinQA's read as posts)."""
 RISK_EVENT_THRESHOLD = 0.5
 """A risk event at least this likely keeps a news document from being positive."""
+SUBJECT_THRESHOLD = 0.5
+"""A news document at least this likely bad news flags its one watched entity (:func:`news_subject`): the
+entity-negative threshold, so that a flagged entity's score is never below it."""
 
 
 def reads_as_news(kind: object, scores: HeadScores) -> bool:
@@ -71,3 +78,19 @@ def document_sentiment(
         label = "neutral" if label == "positive" else "negative"
         score = 1.0 - bad if label == "neutral" else max(bad, risk_event)  # neutral: P(not bad news)
     return {"label": label, "score": round(score, 4), "basis": "news" if news else "post"}
+
+
+def news_subject(watched: Sequence[bool], reading: dict[str, Any]) -> int | None:
+    """The index of the entity a bad-news document is about, to be flagged with it; ``None`` when the
+    document names no watched entity or several (it cannot tell which one the news is about), or its own
+    ``reading`` (:func:`document_sentiment` without any entity's flag) is not news, or not bad news at
+    :data:`SUBJECT_THRESHOLD`. ``watched``: for each of the document's entities, whether it is a target or a
+    watched entity.
+
+    Measured on the 402 hand-labelled company news items (held-out source): the company flag 0.823 → 0.856;
+    格隆汇 (held-out site) 0.952 → 0.961; BDCI key-entity F1 (dev) 0.910 → 0.909; FinQA company news (dev)
+    0.988 → 0.975 (one item of 80)."""
+    if reading["basis"] != "news" or reading["label"] != "negative" or reading["score"] < SUBJECT_THRESHOLD:
+        return None
+    own = [index for index, is_watched in enumerate(watched) if is_watched]
+    return own[0] if len(own) == 1 else None

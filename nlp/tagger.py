@@ -31,7 +31,7 @@ from nlp.model import ID_TAGGERS, EntityRows, RiskModel, TokenRows, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.org_names import GENERIC_ORGANISATIONS, OrgGazetteer, merged_spans
-from nlp.sentiment import document_sentiment
+from nlp.sentiment import document_sentiment, news_subject
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
@@ -47,6 +47,7 @@ class DocumentEntity:
     mentions: list[tuple[int, int]] = field(default_factory=list)  # offsets in title + "\n" + content
     negative_score: float = 0.0
     event_scores: list[float] = field(default_factory=list)
+    watched: bool = True  # a target or a watched entity; False for organisations only the NER head found
 
 
 @dataclass
@@ -300,7 +301,7 @@ class Tagger:
             if any(start < e and end > s for s, e in taken):
                 continue
             name = prepared.text[start:end].strip()
-            entity = found.setdefault(name, DocumentEntity(name, "ORG", None))
+            entity = found.setdefault(name, DocumentEntity(name, "ORG", None, watched=False))
             if (start, end) not in entity.mentions:
                 entity.mentions.append((start, end))
         prepared.entities.extend(found.values())
@@ -388,6 +389,14 @@ class Tagger:
                 }
             )
         events = self._events(prepared, scores, rule_events)
+        # the text's own reading, before any entity's flag makes it negative: what its one watched entity gets
+        reading = self._sentiment(prepared.record, scores, [], events)
+        subject = news_subject([e.watched for e in prepared.entities], reading)
+        if subject is not None and not entities[subject]["negative"]:
+            entity = entities[subject]
+            entity["negative"] = True
+            entity["negative_score"] = max(entity["negative_score"], reading["score"])
+            entity["evidence"] = evidence_sentences(prepared.text, prepared.entities[subject].mentions, cues)
         return {
             **prepared.record,
             "sentiment": self._sentiment(prepared.record, scores, entities, events),

@@ -166,6 +166,46 @@ def test_a_name_inside_a_longer_judged_name_is_not_its_mention(tagger: Tagger) -
     assert next(e for e in alone["entities"] if e["name"] == "宜贷网")["mentions"] == []
 
 
+def test_bad_news_flags_its_one_watched_entity(tagger: Tagger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A news item the text reads as bad news flags the one watched entity (target or watchlist) it names,
+    with the document's score and evidence, though no entity judgement flagged it; not a post, not a
+    document naming two watched entities, not news read as bad below the threshold."""
+    import nlp.tagger
+
+    original = nlp.tagger.document_sentiment
+    reading = {"score": 0.8}
+
+    def read_as_bad_news(kind, labels, scores, entity_negative, risk_event):  # the text's own reading
+        label = original(kind, labels, scores, entity_negative, risk_event)
+        if label["basis"] == "news" and entity_negative == 0.0:
+            return {"label": "negative", "score": reading["score"], "basis": "news"}
+        return label
+
+    monkeypatch.setattr(nlp.tagger, "document_sentiment", read_as_bad_news)
+    monkeypatch.setattr(nlp.tagger, "ENTITY_NEGATIVE_THRESHOLD", 1.01)  # no entity judgement flags anything
+    record = {"id": "s", "kind": "news", "content": "明川科技公告称，公司主要客户已申请破产重整。"}
+
+    def flags(**changes) -> dict[str, tuple[bool, float, list[str]]]:
+        (tagged,) = tagger.tag([{**record, **changes}])
+        return {
+            e["watchlist_id"] or e["name"]: (e["negative"], e["negative_score"], e["evidence"])
+            for e in tagged["entities"]
+            if e["watchlist_id"] or e["name"] in changes.get("targets", [])
+        }
+
+    negative, score, evidence = flags()["mingchuan"]
+    assert negative and score >= 0.8 and evidence == ["明川科技公告称，公司主要客户已申请破产重整。"]
+    assert flags(targets=["明川科技"])["mingchuan"][0]  # a target and its watchlist entity are one
+    two = flags(content=record["content"] + "星海新能源回应。")
+    assert set(two) == {"mingchuan", "xinghai"} and not any(flag for flag, _, _ in two.values())
+    also_a_target = flags(targets=["主要客户"])
+    assert set(also_a_target) == {"mingchuan", "主要客户"}
+    assert not any(flag for flag, _, _ in also_a_target.values())
+    assert not flags(kind="forum")["mingchuan"][0]
+    reading["score"] = 0.45
+    assert not flags()["mingchuan"][0]
+
+
 def test_outermost_mentions_keep_the_longest_of_overlapping_ones() -> None:
     from nlp.text import outermost_mentions
 

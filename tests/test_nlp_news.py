@@ -21,7 +21,7 @@ from nlp.news_data import (
     quoted_company,
     split_company_news,
 )
-from nlp.sentiment import document_sentiment, reads_as_news
+from nlp.sentiment import document_sentiment, news_subject, reads_as_news
 
 
 @pytest.mark.parametrize(
@@ -117,6 +117,16 @@ def test_news_label_is_the_news_head_unless_the_document_is_negative_about_somet
         "score": 0.7,
         "basis": "news",
     }
+
+
+def test_bad_news_is_about_its_one_watched_entity() -> None:
+    bad = {"label": "negative", "score": 0.7, "basis": "news"}
+    assert news_subject([False, True, False], bad) == 1  # organisations the NER head found do not count
+    assert news_subject([True, True], bad) is None  # which of the two is the news about?
+    assert news_subject([False], bad) is None
+    assert news_subject([True], {**bad, "score": 0.49}) is None
+    assert news_subject([True], {**bad, "basis": "post"}) is None  # a post's stance is the poster's
+    assert news_subject([True], {**bad, "label": "neutral"}) is None
 
 
 def test_posts_keep_the_three_class_forum_meaning() -> None:
