@@ -154,8 +154,64 @@ def headline_subject_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+PRICE_MOVE = re.compile(
+    r"(?:^|(?<=[，,、；;。】\s：:]))(?:港股|美股|A股|中概股|概念股|成分股|个股方面|其中)?"
+    r"((?:[\u4e00-\u9fff]{2,8}?|[A-Z][A-Za-z]{2,15})(?:、(?:[\u4e00-\u9fff]{2,8}?|[A-Z][A-Za-z]{2,15})){0,4})"
+    r"(?:盘中|盘初|早盘|午后|尾盘|开盘|收盘|盘前|盘后|现|一度|股价)?"
+    r"(?:(?:大|收|上|下|直线)?(?:涨|跌)(?:超|近|逾|约|停)?|高开|低开)\d+(?:\.\d+)?[%％]"
+)
+"""Names in a market report's list of price moves (快手涨3.33%，美团涨2.22%; 吉利汽车、比亚迪股份涨近3%;
+熊猫乳品高开5.52%)."""
+_NOT_A_MOVER = re.compile(
+    r"指数|期货|板块|概念|行业|市场|价格|股价|价$|金价|油价|汇率|利率|收益率|国债|原油|黄金|白银|比特币|大盘|沪指|"
+    r"深成指|创业板|科创|恒指|道指|纳指|标普|美元|人民币|欧元|日元|英镑|利润|营收|收入|销量|销售|成交|出口|进口|"
+    r"同比|环比|净值|份额|均价|CPI|PPI|GDP|(?<!控)股$|ETF|基金$|债$|^个股|^其中|^今年|^全年|^年内|^本周|^本月|"
+    r"^昨日|^今日|^截至|^累计|^最高|^最低|^盘中|^早盘|^午后|^尾盘|日内|盘后|夜盘|日图|周线|目前|较|累|最多|主力|"
+    r"^(?:沪|伦|美|LME|COMEX)?(?:铜|铝|锌|镍|锡|铅|金|银)$|^(?:沪|伦)|焦煤|焦炭|纯碱|玻璃|塑料|燃油|螺纹|铁矿|生猪|"
+    r"甲醇|动力煤|热卷|棉花|白糖|豆粕|豆油|菜粕|菜油|棕榈|橡胶|沥青|鸡蛋|玉米|尿素|纸浆|乙二醇|苯乙烯|硅铁|锰硅|"
+    r"不锈钢|天然气|PTA|LPG|PVC|成指|创指|板指|综指|股指|科指|恒生|日经|富时|欧元区|交易日|个月|暗盘|淀粉|^豆|^郑|分别|^一度$|^继续$|"
+    r"^[A-Z]{2,5}$"
+)
+"""What a price move is reported of that is not a company (恒生科技指数, 布伦特原油期货, 沪镍, 净利润, 汽车股)."""
+
+
+_MOVE_TAIL = re.compile(
+    r"(?:等|也|今日|今天|昨日|本周|本月|盘前|盘后|午盘|早盘|复牌|复牌后|逆市|逆势|大幅|再度|继续|一度|今年以来)+$"
+)
+"""Words a mover's name may run on into (拼多多也涨…, 奇信股份今日涨…)."""
+
+
+def _usable_mover(name: str) -> bool:
+    return (
+        len(name) >= 2
+        and not _NOT_A_MOVER.search(name)
+        and not _NOT_A_NAME.match(name)
+        and name not in GENERIC_ORGANISATIONS
+    )
+
+
+def price_move_spans(text: str) -> list[tuple[int, int]]:
+    """Companies in a list of price moves, as ``[start, end)`` offsets (see :data:`PRICE_MOVE`)."""
+    spans = []
+    for match in PRICE_MOVE.finditer(text):
+        position = match.start(1)
+        for listed in match.group(1).split("、"):
+            name = _MOVE_TAIL.sub("", listed)
+            # a Latin word after another is the end of a longer name (Riot Blockchain涨…): its head's to find
+            run_on = name.isascii() and re.search(r"[A-Za-z.]\s$", text[:position]) is not None
+            if _usable_mover(name) and not run_on:
+                spans.append((position, position + len(name)))
+            position += len(listed) + 1
+    return spans
+
+
 def marked_spans(text: str) -> list[tuple[int, int]]:
-    return sorted(set(ticker_spans(text)) | set(announcer_spans(text)) | set(headline_subject_spans(text)))
+    return sorted(
+        set(ticker_spans(text))
+        | set(announcer_spans(text))
+        | set(headline_subject_spans(text))
+        | set(price_move_spans(text))
+    )
 
 
 _ROLE_PREFIX = re.compile(

@@ -15,6 +15,7 @@ from nlp.org_names import (
     cleaned,
     headline_subject_spans,
     merged_spans,
+    price_move_spans,
     ticker_spans,
     trimmed,
 )
@@ -63,6 +64,23 @@ def test_announcer_spans_skip_words_that_are_not_names() -> None:
 )
 def test_headline_subject_spans(text: str, names: list[str]) -> None:
     assert _names(text, headline_subject_spans(text)) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("港股汽车股走高，小鹏汽车涨超9%，吉利汽车、比亚迪股份涨近3%。", ["小鹏汽车", "吉利汽车", "比亚迪股份"]),
+        ("恒生科技指数盘初涨1%，快手涨3.33%，腾讯控股涨1.23%。", ["快手", "腾讯控股"]),
+        ("Peloton涨27.4%，泰森食品涨8.3%", ["Peloton", "泰森食品"]),
+        ("熊猫乳品高开5.52%，美股叮咚买菜盘中涨超40%，拼多多也跌2%", ["熊猫乳品", "叮咚买菜", "拼多多"]),
+        # indices, futures, commodities, figures, sectors and time words move too; none is a company
+        ("布伦特原油期货现涨1.62%，沪镍跌3%，焦煤涨超5%，上证综指午盘跌0.5%", []),
+        ("公司净利润同比下跌12%，今年以来该股累计涨30%，汽车股涨2%", []),
+        ("芯片股Riot Blockchain涨12%", []),  # the end of a longer Latin name is the head's to find
+    ],
+)
+def test_price_move_spans(text: str, names: list[str]) -> None:
+    assert _names(text, price_move_spans(text)) == names
 
 
 @pytest.mark.parametrize(
