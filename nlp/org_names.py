@@ -130,7 +130,7 @@ HEADLINE_SUBJECT = re.compile(r"(?:^|【)([\u4e00-\u9fffA-Za-z*][\u4e00-\u9fffA-
 _NOT_A_SUBJECT = re.compile(
     r"部长|国务卿|总统|总理|主席|董事长|行长|总裁|经理|分析师|首席|发言人|CEO|专家|记者|编者|"
     r"回应|消息|分析|纪要|预测|表示|声明|^据|\d{4}|快讯|提示|公告|日报|晚报|报道|观点|数据|"
-    r"今日|午评|早评|收评|盘前|盘后|早盘|午盘|异动|研报|点评|专题|视频|图|来源"
+    r"今日|午评|早评|收评|盘前|盘后|早盘|午盘|异动|研报|点评|专题|视频|^图|图片|图表|图解|来源"
 )
 _PLACES = (
     "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
@@ -293,11 +293,24 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return pieces[0] if len(pieces) == 1 else max(pieces, key=lambda p: (p[1] - p[0], -p[0]))
 
 
+def repeated(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans and every other occurrence of their names in ``text``: a name the text marks once (a ticker,
+    an announcement, a headline's subject, a price move) names the same organisation wherever the text
+    names it again (【三星回应：…】…联系三星相关负责人)."""
+    found = set(spans)
+    for name in {text[start:end] for start, end in spans}:
+        start = text.find(name)
+        while start >= 0:
+            found.add((start, start + len(name)))
+            start = text.find(name, start + len(name))
+    return sorted(found)
+
+
 def merged_spans(
     text: str, head: Sequence[tuple[int, int]], gazetteer: OrgGazetteer | None
 ) -> list[tuple[int, int]]:
     """The head's spans (trimmed) with the marked and known names (see the module docstring), sorted."""
-    named = set(marked_spans(text)) | set(gazetteer.spans(text) if gazetteer else [])
+    named = set(repeated(text, marked_spans(text))) | set(gazetteer.spans(text) if gazetteer else [])
     named_spans = _outermost(list(named))
     kept = list(named_spans)
     for piece in (trimmed(text, s, e) for s, e in head):

@@ -276,7 +276,8 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
         "entity_negative.negative_f1", "entity_negative.entity_f1", "entity_negative.score", "forum.macro_f1",
         "ner.f1", "ner.org_f1", "events.micro_f1", "events.micro_f1_without_other",
         "company_news.event_subject_recall", "company_news.probe_accuracy",
-        "cross_source.forum.macro_f1", "cross_source.ner.org_f1",
+        "cross_source.forum.macro_f1", "cross_source.forum.macro_f1_kind_forum", "cross_source.ner.org_f1",
+        "cross_source.company_news.rule_free.entity_accuracy", "cross_source.company_news.rule_free.items",
     }  # fmt: skip
     for prefix in ("news_dev", "news_held_out", "cross_source.company_news"):  # company news, by source
         for figure in ("entity_accuracy", "bad_news_negative", "good_news_not_negative", "items"):
@@ -284,6 +285,7 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
     assert set(figures) == expected and set(TARGETS) <= expected
     assert all(0.0 <= value <= 1.0 for key, value in figures.items() if not key.endswith(".items"))
     assert all(figures[f"{prefix}.items"] == 15 for prefix in ("news_held_out", "cross_source.company_news"))
+    assert 0 < figures["cross_source.company_news.rule_free.items"] <= 15
 
 
 def test_tagging_sink_holds_documents_until_their_batch_is_written(tagger: Tagger, tmp_path: Path) -> None:
