@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nlp import metrics
+from nlp import data, metrics
 from nlp.data import data_dir
 from nlp.labels import SENTIMENT_LABELS
-from nlp.news_data import CompanyNews, judged
+from nlp.ner_data import load_ner
+from nlp.news_data import CompanyNews, judged, split_company_news
 
 LABELLED = "resources/cross_source"
 
@@ -105,6 +106,41 @@ def _entries(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 # -- figures ------------------------------------------------------------------------------------------------
+
+
+SHARED_RUN = 12
+"""Characters in a row that make a held-out text one training has seen (a retold story, a reposted post)."""
+
+
+def unseen(texts: Sequence[str], training: Iterable[str], run: int = SHARED_RUN) -> list[bool]:
+    """For each text, whether it shares no run of ``run`` characters with any training text. A held-out
+    *source* can still repeat training text: half the posts of the other crawl repeat BDCI's Weibo posts."""
+    owners: dict[str, set[int]] = {}
+    for index, text in enumerate(texts):
+        for start in range(len(text) - run + 1):
+            owners.setdefault(text[start : start + run], set()).add(index)
+    seen: set[int] = set()
+    for text in training:
+        for start in range(len(text) - run + 1):
+            found = owners.get(text[start : start + run])
+            if found:
+                seen |= found
+    return [index not in seen for index in range(len(texts))]
+
+
+@lru_cache(maxsize=1)
+def training_texts(root: Path | None = None) -> tuple[str, ...]:
+    """The texts of every labelled training split the heads learn from (not the dev splits, nor the
+    unlabelled corpora the encoder was pretrained on)."""
+    event_train, _ = data.load_event_texts(root)
+    return (
+        *(t.full_text for t in data.load_entity_negative(root).train),
+        *(t.text for t in event_train),
+        *(p.text for p in data.load_forum_sentiment(root).train),
+        *(n.text for n in split_company_news(root).train),
+        *(s.text for s in load_ner(root).train),
+    )
+
 
 
 def company_flag_figures(

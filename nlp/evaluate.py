@@ -151,7 +151,9 @@ def organisation_spans(tagger: Tagger, texts: Sequence[str]) -> list[set[tuple[i
 
 def company_news_source_figures(tagger: Tagger, limit: int | None = None) -> dict[str, float]:
     """Real company news: the same sites as training (``news_dev``) and a site never trained on
-    (``news_held_out``); records carry no ``kind``, as ``riskwatch tag`` input need not."""
+    (``news_held_out``); records carry no ``kind``, as ``riskwatch tag`` input need not. The hand-labelled
+    items are also scored without those a silver rule reads (``rule_free``) and without those that repeat
+    training text (``unseen``, :func:`nlp.cross_source.unseen`)."""
     split = news_data.split_company_news()
     figures: dict[str, float] = {}
     sets = [
@@ -168,43 +170,60 @@ def company_news_source_figures(tagger: Tagger, limit: int | None = None) -> dic
         ]
         tagged = _tag(tagger, records)
         figures |= cross_source.company_flag_figures(prefix, items, tagged)
-        if prefix == "cross_source.company_news":
-            # the items no silver rule of the n-gram heads' training reads (nlp.news_silver): wording training
-            # never saw labelled by a rule
-            unread = [row for row, (text, _, _) in enumerate(items) if not rule_fires(text)]
-            rule_free = cross_source.company_flag_figures(
-                f"{prefix}.rule_free", [items[row] for row in unread], [tagged[row] for row in unread]
+        if prefix != "cross_source.company_news":
+            continue
+        texts = [text for text, _, _ in items]
+        subsets = {
+            "rule_free": [not rule_fires(text) for text in texts],
+            "unseen": cross_source.unseen(texts, cross_source.training_texts()),
+        }
+        for name, kept in subsets.items():
+            rows = [row for row, keep in enumerate(kept) if keep]
+            subset = cross_source.company_flag_figures(
+                f"{prefix}.{name}", [items[row] for row in rows], [tagged[row] for row in rows]
             )
-            figures |= {k: v for k, v in rule_free.items() if k.endswith((".entity_accuracy", ".items"))}
+            figures |= {k: v for k, v in subset.items() if k.endswith((".entity_accuracy", ".items"))}
     return figures
 
 
 def cross_source_figures(tagger: Tagger, limit: int | None = None) -> dict[str, float]:
-    """Forum posts from other crawls (3-class macro-F1) and ORG spans in other texts, hand-labelled."""
+    """Forum posts from other crawls (3-class macro-F1, as records without a kind and with ``kind: forum``)
+    and ORG spans in other texts, hand-labelled; each also on the items that repeat no training text
+    (``unseen``)."""
     if not all(cross_source.labelled_file(f).is_file() for f in ("forum.jsonl", "ner_org.jsonl")):
         return {}
     posts = cross_source.labelled_forum()
     posts = posts[:limit] if limit else posts
+    sentences = cross_source.labelled_org_spans()
+    sentences = sentences[:limit] if limit else sentences
+    training = cross_source.training_texts()
+    unseen_posts = cross_source.unseen([text for text, _ in posts], training)
+    unseen_sentences = cross_source.unseen([text for text, _ in sentences], training)
     labels = tagger.model.config.sentiment_labels
-    gold = [label for _, label in posts]
-    forum_figures = {}
-    for suffix, kind in (
-        ("", {}),
-        ("_kind_forum", {"kind": "forum"}),
-    ):  # as crawled records without and with kind
+    figures: dict[str, float] = {}
+    for suffix, kind in (("", {}), ("_kind_forum", {"kind": "forum"})):  # crawled records carry a kind or not
         tagged = _tag(
             tagger,
             [{"id": str(i), "title": "", "content": text, **kind} for i, (text, _) in enumerate(posts)],
         )
-        predicted = [labels.index(t["sentiment"]["label"]) for t in tagged]
-        forum_figures[f"cross_source.forum.macro_f1{suffix}"] = cross_source.forum_macro_f1(gold, predicted)
-    sentences = cross_source.labelled_org_spans()
-    sentences = sentences[:limit] if limit else sentences
+        pairs = [
+            (label, labels.index(t["sentiment"]["label"]))
+            for (_, label), t in zip(posts, tagged, strict=True)
+        ]
+        for prefix, kept in (("cross_source.forum", None), ("cross_source.forum.unseen", unseen_posts)):
+            chosen = [pair for row, pair in enumerate(pairs) if kept is None or kept[row]]
+            figures[f"{prefix}.macro_f1{suffix}"] = cross_source.forum_macro_f1(
+                [gold for gold, _ in chosen], [predicted for _, predicted in chosen]
+            )
+    figures["cross_source.forum.unseen.items"] = float(sum(unseen_posts))
     orgs = organisation_spans(tagger, [text for text, _ in sentences])
-    return {
-        **forum_figures,
-        "cross_source.ner.org_f1": metrics.span_prf([gold for _, gold in sentences], orgs).overall.f1,
-    }
+    figures["cross_source.ner.org_f1"] = metrics.span_prf([gold for _, gold in sentences], orgs).overall.f1
+    rows = [row for row, keep in enumerate(unseen_sentences) if keep]
+    figures["cross_source.ner.unseen.org_f1"] = metrics.span_prf(
+        [sentences[row][1] for row in rows], [orgs[row] for row in rows]
+    ).overall.f1
+    figures["cross_source.ner.unseen.items"] = float(len(rows))
+    return figures
 
 
 def evaluate_model(tagger: Tagger, limit: int | None = None) -> dict[str, float]:

@@ -277,15 +277,19 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
         "ner.f1", "ner.org_f1", "events.micro_f1", "events.micro_f1_without_other",
         "company_news.event_subject_recall", "company_news.probe_accuracy",
         "cross_source.forum.macro_f1", "cross_source.forum.macro_f1_kind_forum", "cross_source.ner.org_f1",
-        "cross_source.company_news.rule_free.entity_accuracy", "cross_source.company_news.rule_free.items",
+        "cross_source.forum.unseen.macro_f1", "cross_source.forum.unseen.macro_f1_kind_forum",
+        "cross_source.forum.unseen.items", "cross_source.ner.unseen.org_f1", "cross_source.ner.unseen.items",
     }  # fmt: skip
+    for subset in ("rule_free", "unseen"):  # hand-labelled company news no silver rule reads / not in training
+        expected |= {f"cross_source.company_news.{subset}.{name}" for name in ("entity_accuracy", "items")}
     for prefix in ("news_dev", "news_held_out", "cross_source.company_news"):  # company news, by source
         for figure in ("entity_accuracy", "bad_news_negative", "good_news_not_negative", "items"):
             expected.add(f"{prefix}.{figure}")
     assert set(figures) == expected and set(TARGETS) <= expected
     assert all(0.0 <= value <= 1.0 for key, value in figures.items() if not key.endswith(".items"))
     assert all(figures[f"{prefix}.items"] == 15 for prefix in ("news_held_out", "cross_source.company_news"))
-    assert 0 < figures["cross_source.company_news.rule_free.items"] <= 15
+    for subset in ("company_news.rule_free", "company_news.unseen", "forum.unseen", "ner.unseen"):
+        assert 0 < figures[f"cross_source.{subset}.items"] <= 15
 
 
 def test_tagging_sink_holds_documents_until_their_batch_is_written(tagger: Tagger, tmp_path: Path) -> None:

@@ -183,3 +183,14 @@ def test_shipped_label_files_match_the_shared_data(shared_data: Path) -> None:
     assert len(news) >= 200 and {bad for _, _, bad in news} == {True, False}
     assert len(posts) >= 200 and {label for _, label in posts} == {0, 1, 2}
     assert len(sentences) >= 150 and sum(len(spans) for _, spans in sentences) >= 150
+
+
+def test_unseen_texts_share_no_run_of_twelve_characters_with_training() -> None:
+    training = ["据报道，小资钱包平台已经逾期七个月，出借人维权无门。", "另一条毫不相干的训练文本"]
+    texts = [
+        "转发：小资钱包平台已经逾期七个月，求关注",  # 12 characters in a row repeat a training text
+        "小资钱包平台逾期，出借人维权",  # the same story in other words
+        "短文本",
+    ]
+    assert cross_source.unseen(texts, training) == [False, True, True]
+    assert cross_source.unseen(texts, training, run=5) == [False, False, True]
