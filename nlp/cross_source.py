@@ -142,7 +142,6 @@ def training_texts(root: Path | None = None) -> tuple[str, ...]:
     )
 
 
-
 def company_flag_figures(
     prefix: str, items: Sequence[tuple[str, str, bool]], tagged: Sequence[dict[str, Any]]
 ) -> dict[str, float]:
