@@ -77,9 +77,7 @@ def document_sentiment(
     bad = probabilities.get("negative", 0.0)
     # a post's stance is its own (the forum head): the agreement rule below, applied to posts, cost FinFE dev
     # 0.02 macro-F1 (its bullish posts name 减持 and 质押 too); only a sure entity judgement overrules it
-    if not news and entity_negative >= POST_ENTITY_THRESHOLD:
-        label, score = "negative", max(bad, entity_negative)
-    elif news and entity_negative > 0:
+    if entity_negative > 0 and (news or entity_negative >= POST_ENTITY_THRESHOLD):
         label, score = "negative", max(bad, entity_negative)
     elif news and risk_event >= RISK_EVENT_THRESHOLD:
         # the event heads know topics, not directions (净利大增 and 净利下滑 both read 业绩下滑): a risk event
