@@ -169,14 +169,15 @@ _NOT_A_MOVER = re.compile(
     r"^昨日|^今日|^截至|^累计|^最高|^最低|^盘中|^早盘|^午后|^尾盘|日内|盘后|夜盘|日图|周线|目前|较|累|最多|主力|"
     r"^(?:沪|伦|美|LME|COMEX)?(?:铜|铝|锌|镍|锡|铅|金|银)$|^(?:沪|伦)|焦煤|焦炭|纯碱|玻璃|塑料|燃油|螺纹|铁矿|生猪|"
     r"甲醇|动力煤|热卷|棉花|白糖|豆粕|豆油|菜粕|菜油|棕榈|橡胶|沥青|鸡蛋|玉米|尿素|纸浆|乙二醇|苯乙烯|硅铁|锰硅|"
-    r"不锈钢|天然气|PTA|LPG|PVC|成指|创指|板指|综指|股指|科指|恒生|日经|富时|欧元区|交易日|个月|暗盘|淀粉|^豆|^郑|分别|^一度$|^继续$|"
+    r"不锈钢|天然气|PTA|LPG|PVC|成指|创指|板指|综指|股指|科指|恒生|日经|富时|欧元区|交易日|个月|暗盘|淀粉|纤板|^豆|^郑|分别|盘初|开盘|母公司|^电力$|以来|恢复交易|保费|多家|停牌|^现|^控股$|^一度$|^继续$|"
     r"^[A-Z]{2,5}$"
 )
 """What a price move is reported of that is not a company (恒生科技指数, 布伦特原油期货, 沪镍, 净利润, 汽车股)."""
 
 
 _MOVE_TAIL = re.compile(
-    r"(?:等|也|今日|今天|昨日|本周|本月|盘前|盘后|午盘|早盘|复牌|复牌后|逆市|逆势|大幅|再度|继续|一度|今年以来)+$"
+    r"(?:等|也|均|今日|今天|昨日|本周|本月|全年|周[一二三四五]|盘前|盘后|午盘|早盘|复牌|复牌后|逆市|逆势|大幅|"
+    r"再度|继续|续|一度|至多|至少|则|翻红|翻绿|港股开|开|今年以来)+$"
 )
 """Words a mover's name may run on into (拼多多也涨…, 奇信股份今日涨…)."""
 
@@ -190,12 +191,20 @@ def _usable_mover(name: str) -> bool:
     )
 
 
+def _listed(names: str) -> list[str]:
+    """The names of a list (吉利汽车、比亚迪股份; 拼多多和京东), not cutting a name that holds 和 (亿和控股)."""
+    parts = re.split(r"[和及与]", names)
+    if len(parts) > 1 and all(len(part) >= 2 for piece in parts for part in piece.split("、")):
+        return [name for piece in parts for name in piece.split("、")]
+    return names.split("、")
+
+
 def price_move_spans(text: str) -> list[tuple[int, int]]:
     """Companies in a list of price moves, as ``[start, end)`` offsets (see :data:`PRICE_MOVE`)."""
     spans = []
     for match in PRICE_MOVE.finditer(text):
         position = match.start(1)
-        for listed in match.group(1).split("、"):
+        for listed in _listed(match.group(1)):
             name = _MOVE_TAIL.sub("", listed)
             # a Latin word after another is the end of a longer name (Riot Blockchain涨…): its head's to find
             run_on = name.isascii() and re.search(r"[A-Za-z.]\s$", text[:position]) is not None

@@ -80,6 +80,7 @@ def test_headline_subject_spans(text: str, names: list[str]) -> None:
         ("布伦特原油期货现涨1.62%，沪镍跌3%，焦煤涨超5%，上证综指午盘跌0.5%", []),
         ("公司净利润同比下跌12%，今年以来该股累计涨30%，汽车股涨2%", []),
         ("芯片股Riot Blockchain涨12%", []),  # the end of a longer Latin name is the head's to find
+        ("拼多多和京东均涨超3%，亿和控股跌2.2%，英伟达则跌1%", ["拼多多", "京东", "亿和控股", "英伟达"]),
     ],
 )
 def test_price_move_spans(text: str, names: list[str]) -> None:
