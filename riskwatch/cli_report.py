@@ -99,8 +99,7 @@ def show_result(console: Console, result: Any, top: int = 10) -> None:
     rows = [
         (
             f"{line.rank}. {line.entity_name} ({line.entity_id})",
-            f"{line.amount:,.0f}\n{line.pool}",
-            f"{line.exposure_share:.1%}",
+            f"{line.amount:,.0f}\n{line.pool} {line.exposure_share:.1%}",
             str(line.negative),
             str(line.negative_stories),
             str(sum(line.events.values())),
@@ -111,9 +110,8 @@ def show_result(console: Console, result: Any, top: int = 10) -> None:
     ]
     columns = (
         "counterparty",
-        "exposure",
-        "share",
-        "neg.\ndocs",  # two-line headers: the table fits 80 columns
+        "exposure\n(share)",  # two-line cells and headers: the table fits 80 columns, borders and all
+        "neg.\ndocs",
         "neg.\nstories",
         "events",
         "alerts",
@@ -121,7 +119,7 @@ def show_result(console: Console, result: Any, top: int = 10) -> None:
     )
     for number, column in enumerate(columns):
         if column == "counterparty":
-            table.add_column(column, ratio=1, overflow="fold")
+            table.add_column(column, ratio=1, min_width=len(column), overflow="fold")
             continue
         # A figure is never cut to "1,200…" on a narrow console: its column is as wide as its widest value.
         widest = max((len(part) for row in rows for part in row[number].split("\n")), default=1)

@@ -116,4 +116,8 @@ def test_tables_keep_source_names_and_figures_whole(demo: DemoRun) -> None:
     assert all(name in crawl for name in ("demo-finance", "demo-forum", "demo-news"))
     ranking = demo.output[demo.output.index("exposure ranking") :]
     assert "1,200,000,000" in ranking and "350,000,000" in ranking
-    assert "…" not in ranking.split("unmatched")[0]
+    table = ranking.split("unmatched")[0]
+    assert "…" not in table and "59.1%" in table  # hongyuan's share of the exposure
+    # every line of the table ends with its border: nothing is cropped at the console's edge
+    lines = [line.rstrip() for line in table.splitlines()[1:] if line.strip()]
+    assert lines and all(line[-1] in "┓┃┩│┘" for line in lines), lines
