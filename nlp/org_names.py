@@ -231,12 +231,19 @@ _FOREIGN_PLACE = re.compile(rf"^(?:{_PLACES})(?=[A-Za-z])")
 """A country before a foreign company's own name (意大利CIFA公司 → CIFA公司)."""
 
 
+_DATELINE = re.compile(r"(?:网|报|社|台|电)讯$")
+
+
 def cleaned(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A head span without a role or date before the name (二股东金保利 → 金保利) or a country before a Latin
-    name (意大利CIFA公司 → CIFA公司); None when it is the 部 of a minister's title (印度国防部长) or nothing
-    of two characters is left."""
+    name (意大利CIFA公司 → CIFA公司); None when it is the 部 of a minister's title (印度国防部长), a news
+    dateline (快讯网讯) or nothing of two characters is left."""
     span = text[start:end]
     if span.endswith("部") and text[end : end + 1] == "长":
+        return None
+    if _DATELINE.search(
+        span
+    ):  # the outlet that reports the news (财经快讯网讯, 本报讯), not what it is about
         return None
     if span.startswith("日") and start and text[start - 1] in "0123456789>":  # the rest of a date (<N>日)
         start += 1

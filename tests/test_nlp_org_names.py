@@ -95,6 +95,11 @@ def test_price_move_spans(text: str, names: list[str]) -> None:
         ("中联重科收购了意大利CIFA公司", "意大利CIFA公司", "CIFA公司"),
         ("在亚盛集团，公司控股股东农垦集团表示", "公司控股股东农垦集团", "农垦集团"),
         ("印度国防部长辛格检测呈阳性", "印度国防部", None),  # the 部 of a minister's title
+        (
+            "财经快讯网讯 鸿远地产公告称",
+            "快讯网讯",
+            None,
+        ),  # a dateline names the outlet, not the news's subject
         ("日本航空宣布增资", "日本航空", "日本航空"),  # 日 starts a name where no date is before it
         ("美国银行宣布回购", "美国银行", "美国银行"),  # a country is cut only before a Latin name
     ],
