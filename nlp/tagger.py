@@ -464,14 +464,19 @@ class Tagger:
         self._judge_entities(read, vectors)
         return read
 
+    def scores(self, read: Sequence[tuple[Prepared, list[WindowOutput]]]) -> list[HeadScores]:
+        """Each read record's head probabilities: the encoder's, blended with the n-gram heads' where the
+        folder has them."""
+        scores = [self.encoder_scores(item, own) for item, own in read]
+        if self.ngram is None:
+            return scores
+        weights = self.ngram.blend
+        return [
+            blended(encoder, ngram, weights)
+            for encoder, ngram in zip(scores, self.ngram_scores([item for item, _ in read]), strict=True)
+        ]
+
     def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """Tag a batch of records."""
         read = self.read(records)
-        scores = [self.encoder_scores(item, own) for item, own in read]
-        if self.ngram is not None:
-            weights = self.ngram.blend
-            scores = [
-                blended(encoder, ngram, weights)
-                for encoder, ngram in zip(scores, self.ngram_scores([item for item, _ in read]), strict=True)
-            ]
-        return [self.postprocess(item, s) for (item, _), s in zip(read, scores, strict=True)]
+        return [self.postprocess(item, s) for (item, _), s in zip(read, self.scores(read), strict=True)]

@@ -10,6 +10,7 @@ import shutil
 import sys
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -107,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-ngram", action="store_true", help="the encoder's heads alone, without the n-gram heads' blend"
     )
     evaluate.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    evaluate.add_argument(
+        "--dev-rules",
+        action="store_true",
+        help="instead: the document-label thresholds the dev rules choose for this model, beside the shipped"
+        " ones (re-check after fit-ngram)",
+    )
 
     train = commands.add_parser("train", help="train the model from the shared data (MLM, then all heads)")
     train.add_argument("--output", type=Path, required=True, help="model folder to write")
@@ -397,12 +404,10 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     model_dir = required_model(args, config, console)
     if model_dir is None:
         return EXIT_CONFIG
-    figures = {
-        "model": evaluate_model(
-            Tagger.load(model_dir, int8=args.int8, onnx=args.onnx, bf16=args.bf16, ngram=not args.no_ngram),
-            limit=args.limit,
-        )
-    }
+    tagger = Tagger.load(model_dir, int8=args.int8, onnx=args.onnx, bf16=args.bf16, ngram=not args.no_ngram)
+    if args.dev_rules:
+        return show_dev_rules(tagger, args.limit)
+    figures = {"model": evaluate_model(tagger, limit=args.limit)}
     if not args.no_baselines:
         from nlp.baselines import evaluate_baselines
 
@@ -417,6 +422,41 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
     Console().print(table)
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def show_dev_rules(tagger: Any, limit: int | None) -> int:
+    """The thresholds of nlp.sentiment as their dev rules choose them for ``tagger`` (nlp.dev_rules), on
+    stdout as the figures are."""
+    from rich.table import Table
+
+    from nlp import dev_rules, sentiment
+    from nlp.data import load_forum_sentiment
+
+    posts = load_forum_sentiment().dev
+    posts = posts[:limit] if limit else posts
+    post_probabilities, stance, entity_negative = dev_rules.read_dev_posts(tagger, posts)
+    entity = dev_rules.post_entity_threshold([p.label for p in posts], stance, entity_negative)
+    table = Table(title=f"document-label thresholds on FinFE dev ({len(posts)} posts)", title_justify="left")
+    table.add_column("nlp.sentiment", no_wrap=True)
+    table.add_column("dev rule", justify="right")
+    table.add_column("shipped", justify="right")
+    table.add_column("dev figures", ratio=1)
+    kept = {t: sum(p >= t for p in post_probabilities) / len(posts) for t in dev_rules.POST_THRESHOLD_GRID}
+    table.add_row(
+        "POST_THRESHOLD",
+        f"{dev_rules.post_threshold(post_probabilities)}",
+        f"{sentiment.POST_THRESHOLD}",
+        "posts kept: " + ", ".join(f"{t}: {share:.1%}" for t, share in kept.items()),
+    )
+    table.add_row(
+        "POST_ENTITY_THRESHOLD",
+        "none" if entity.threshold is None else f"{entity.threshold}",
+        f"{sentiment.POST_ENTITY_THRESHOLD}",
+        f"alone {entity.alone:.3f} ± {entity.standard_error:.3f}; "
+        + ", ".join(f"{t}: {figure:.3f}" for t, figure in entity.figures.items()),
+    )
+    Console().print(table)
     return EXIT_OK
 
 

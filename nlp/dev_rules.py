@@ -1,0 +1,100 @@
+"""The thresholds of the document label (:mod:`nlp.sentiment`) as the rules in their docstrings choose them
+on dev, for a model folder: re-check them after refitting the heads (``riskwatch evaluate --dev-rules``).
+
+- :data:`nlp.sentiment.POST_THRESHOLD`: the largest of :data:`POST_THRESHOLD_GRID` at which the ``kind``
+  head keeps at least :data:`POSTS_KEPT` of the FinFE dev posts posts.
+- :data:`nlp.sentiment.POST_ENTITY_THRESHOLD`: the lowest of :data:`POST_ENTITY_GRID` at which FinFE dev
+  macro-F1 (posts with ``kind: forum``) stays within one bootstrap standard error of the forum head alone
+  and at or above its target.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nlp import metrics
+from nlp.data import ForumPost
+from nlp.sentiment import document_sentiment
+from nlp.tagger import Tagger
+
+POST_THRESHOLD_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
+POSTS_KEPT = 0.99
+POST_ENTITY_GRID = (0.95, 0.9, 0.85, 0.8, 0.75, 0.7)
+FORUM_TARGET = 0.70
+RESAMPLES = 300
+
+
+def post_threshold(
+    post_probabilities: Sequence[float], grid: Sequence[float] = POST_THRESHOLD_GRID, kept: float = POSTS_KEPT
+) -> float:
+    """The largest threshold of ``grid`` at which ``kept`` of the dev posts (their ``kind`` head
+    probabilities) still read as posts; the smallest of the grid when none does."""
+    count = len(post_probabilities)
+    keeping = [t for t in grid if sum(p >= t for p in post_probabilities) >= kept * count]
+    return max(keeping) if keeping else min(grid)
+
+
+@dataclass(frozen=True)
+class EntityRuleChoice:
+    threshold: float | None  # None: no threshold of the grid keeps the dev figure
+    alone: float  # dev macro-F1 of the forum head alone
+    standard_error: float  # its bootstrap standard error
+    figures: dict[float, float]  # dev macro-F1 with the rule at each threshold
+
+
+def post_entity_threshold(
+    gold: Sequence[int],
+    stance: Sequence[int],
+    entity_negative: Sequence[float],
+    target: float = FORUM_TARGET,
+    grid: Sequence[float] = POST_ENTITY_GRID,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> EntityRuleChoice:
+    """``stance``: the forum head's label of each dev post (0 negative); ``entity_negative``: the highest
+    score of an entity judged negative in it (0 when none is)."""
+    alone = metrics.macro_f1(list(gold), list(stance)).macro_f1
+    rng = random.Random(seed)
+    rows = range(len(gold))
+    resampled = []
+    for _ in range(resamples):
+        chosen = [rng.choice(rows) for _ in rows]
+        resampled.append(metrics.macro_f1([gold[r] for r in chosen], [stance[r] for r in chosen]).macro_f1)
+    error = statistics.pstdev(resampled)
+    figures = {
+        t: metrics.macro_f1(
+            list(gold),
+            [0 if score >= t else label for label, score in zip(stance, entity_negative, strict=True)],
+        ).macro_f1
+        for t in grid
+    }
+    fine = [t for t in grid if figures[t] >= alone - error and figures[t] >= target]
+    return EntityRuleChoice(min(fine) if fine else None, alone, error, figures)
+
+
+def read_dev_posts(
+    tagger: Tagger, posts: Sequence[ForumPost], batch: int = 64
+) -> tuple[list[float], list[int], list[float]]:
+    """For each dev post: the ``kind`` head's P(post), the forum head's stance alone, and the highest score of
+    an entity judged negative in it."""
+    labels = tagger.model.config.sentiment_labels
+    post_probabilities: list[float] = []
+    stance: list[int] = []
+    entity_negative: list[float] = []
+    for first in range(0, len(posts), batch):
+        records = [
+            {"id": str(i), "title": "", "content": p.text, "kind": "forum"}
+            for i, p in enumerate(posts[first : first + batch])
+        ]
+        read = tagger.read(records)
+        for (item, _), scores in zip(read, tagger.scores(read), strict=True):
+            tagged = tagger.postprocess(item, scores)
+            post_probabilities.append(1.0 if scores.forum is None else scores.forum)
+            stance.append(labels.index(document_sentiment("forum", labels, scores, 0.0, 0.0)["label"]))
+            entity_negative.append(
+                max((e["negative_score"] for e in tagged["entities"] if e["negative"]), default=0.0)
+            )
+    return post_probabilities, stance, entity_negative
