@@ -169,8 +169,8 @@ _NOT_A_MOVER = re.compile(
     r"^昨日|^今日|^截至|^累计|^最高|^最低|^盘中|^早盘|^午后|^尾盘|日内|盘后|夜盘|日图|周线|目前|较|累|最多|主力|"
     r"^(?:沪|伦|美|LME|COMEX)?(?:铜|铝|锌|镍|锡|铅|金|银)$|^(?:沪|伦)|焦煤|焦炭|纯碱|玻璃|塑料|燃油|螺纹|铁矿|生猪|"
     r"甲醇|动力煤|热卷|棉花|白糖|豆粕|豆油|菜粕|菜油|棕榈|橡胶|沥青|鸡蛋|玉米|尿素|纸浆|乙二醇|苯乙烯|硅铁|锰硅|"
-    r"不锈钢|天然气|PTA|LPG|PVC|成指|创指|板指|综指|股指|科指|恒生|日经|富时|欧元区|交易日|个月|暗盘|淀粉|纤板|^豆|^郑|分别|盘初|开盘|母公司|^电力$|以来|恢复交易|保费|多家|停牌|^现|^控股$|^一度$|^继续$|"
-    r"^[A-Z]{2,5}$"
+    r"不锈钢|天然气|PTA|LPG|PVC|成指|创指|板指|综指|股指|科指|恒生|日经|富时|欧元区|交易日|个月|暗盘|淀粉|纤板|"
+    r"^豆|^郑|分别|盘初|开盘|母公司|^电力$|以来|恢复交易|保费|多家|停牌|^现|^控股$|^一度$|^继续$|^[A-Z]{2,5}$"
 )
 """What a price move is reported of that is not a company (恒生科技指数, 布伦特原油期货, 沪镍, 净利润, 汽车股)."""
 
@@ -180,6 +180,9 @@ _MOVE_TAIL = re.compile(
     r"再度|继续|续|一度|至多|至少|则|翻红|翻绿|港股开|开|今年以来)+$"
 )
 """Words a mover's name may run on into (拼多多也涨…, 奇信股份今日涨…)."""
+
+
+_LATIN_BEFORE = re.compile(r"[A-Za-z.]\s$")
 
 
 def _usable_mover(name: str) -> bool:
@@ -207,7 +210,7 @@ def price_move_spans(text: str) -> list[tuple[int, int]]:
         for listed in _listed(match.group(1)):
             name = _MOVE_TAIL.sub("", listed)
             # a Latin word after another is the end of a longer name (Riot Blockchain涨…): its head's to find
-            run_on = name.isascii() and re.search(r"[A-Za-z.]\s$", text[:position]) is not None
+            run_on = name.isascii() and _LATIN_BEFORE.match(text, max(0, position - 2), position) is not None
             if _usable_mover(name) and not run_on:
                 spans.append((position, position + len(name)))
             position += len(listed) + 1
@@ -241,9 +244,7 @@ def cleaned(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = text[start:end]
     if span.endswith("部") and text[end : end + 1] == "长":
         return None
-    if _DATELINE.search(
-        span
-    ):  # the outlet that reports the news (财经快讯网讯, 本报讯), not what it is about
+    if _DATELINE.search(span):  # the outlet that reports the news (本报讯), not what it is about
         return None
     if span.startswith("日") and start and text[start - 1] in "0123456789>":  # the rest of a date (<N>日)
         start += 1
