@@ -47,7 +47,15 @@ def log_in(browser, console: Console, role: str) -> None:
     browser.find_element(By.ID, "username").send_keys(role)
     browser.find_element(By.ID, "password").send_keys(PASSWORDS[role])
     browser.find_element(By.ID, "login-button").click()
-    wait_for(lambda: browser.current_url.endswith("/search"))
+    # the search page loaded, not only its address shown: a get() issued while the login's redirect is still
+    # loading can be lost to it (the browser stayed on /search, about one run in five)
+    wait_for(
+        lambda: (
+            browser.current_url.endswith("/search")
+            and browser.find_elements(By.ID, "q")
+            and browser.execute_script("return document.readyState") == "complete"
+        )
+    )
 
 
 def test_a_risk_officer_works_through_the_console(browser, console: Console, tmp_path: Path) -> None:
