@@ -134,7 +134,10 @@ def mask_tokens(
     roll = torch.rand(input_ids.shape)
     masked[chosen & (roll < 0.8)] = mask_id
     random_positions = chosen & (roll >= 0.8) & (roll < 0.9)
-    masked[random_positions] = torch.randint(1000, vocab, (int(random_positions.sum()),))
+    # random tokens from past the special and [unused] ids of the full vocabulary (~1,000); a pruned one's
+    # are fewer, so from its second half at least
+    low = min(1000, vocab // 2)
+    masked[random_positions] = torch.randint(low, vocab, (int(random_positions.sum()),))
     return masked, chosen, input_ids[chosen]
 
 

@@ -161,6 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--no-ngram", action="store_true", help="do not fit the character n-gram heads (riskwatch fit-ngram)"
     )
+    train.add_argument(
+        "--recipe",
+        type=Path,
+        metavar="FILE",
+        help="replay a chain of training stages (configs/training/riskwatch-zh-mini.yaml made the shipped"
+        " model); goes on from the stages a stopped replay finished; only --output, --limit and --max-steps"
+        " go with it",
+    )
+    train.add_argument(
+        "--max-steps", type=int, metavar="N", help="with --recipe: cap each stage's steps (a quick dry run)"
+    )
 
     fit_ngram = commands.add_parser(
         "fit-ngram",
@@ -482,6 +493,8 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     from nlp.train import TrainConfig, train
 
     console_logging(console, logging.INFO)  # training progress (nlp.train's INFO records)
+    if args.recipe or args.max_steps is not None:
+        return _train_recipe(args, console)
     config = TrainConfig(
         output=args.output,
         hidden_size=args.hidden_size,
@@ -508,6 +521,43 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
     train(config)
     if not args.no_ngram:
         _fit_ngram(args.output, console)
+    console.print(f"model written to {args.output}")
+    return EXIT_OK
+
+
+RECIPE_OPTIONS = ("command", "config", "output", "recipe", "limit", "max_steps")
+"""The ``train`` options that go with ``--recipe``; the recipe's stages set every other."""
+
+
+def _train_recipe(args: argparse.Namespace, console: Console) -> int:
+    from nlp.recipe import RecipeError, load_recipe, run_recipe, stages_folder
+
+    if not args.recipe:
+        console.print("[red]error:[/red] --max-steps goes with --recipe")
+        return EXIT_CONFIG
+    defaults = vars(build_parser().parse_args(["train", "--output", str(args.output)]))
+    given = sorted(
+        key
+        for key, value in vars(args).items()
+        if key in defaults and key not in RECIPE_OPTIONS and value != defaults[key]
+    )
+    if given:
+        options = ", ".join("--" + key.replace("_", "-") for key in given)
+        console.print(f"[red]error:[/red] {options}: set in the recipe's stages, not beside --recipe")
+        return EXIT_CONFIG
+    try:
+        recipe = load_recipe(args.recipe)
+        console.print(
+            f"{recipe.name}: {len(recipe.stages)} stages into {stages_folder(args.output)}, the last copied to"
+            f" {args.output}"
+        )
+        done = run_recipe(recipe, args.output, limit=args.limit, max_steps=args.max_steps)
+    except RecipeError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return EXIT_CONFIG
+    kept = [name for name, how in done if how == "kept"]
+    if kept:
+        console.print(f"kept from a replay before: {', '.join(kept)}")
     console.print(f"model written to {args.output}")
     return EXIT_OK
 
