@@ -327,8 +327,8 @@ def merged_spans(
     text: str, head: Sequence[tuple[int, int]], gazetteer: OrgGazetteer | None
 ) -> list[tuple[int, int]]:
     """The head's spans (trimmed) with the marked and known names (see the module docstring), sorted."""
-    named = set(repeated(text, marked_spans(text))) | set(gazetteer.spans(text) if gazetteer else [])
-    named_spans = _outermost(list(named))
+    marked = set(repeated(text, marked_spans(text)))
+    named_spans = _outermost([*marked, *(gazetteer.spans(text) if gazetteer else [])])
     kept = list(named_spans)
     for piece in (trimmed(text, s, e) for s, e in head):
         span = cleaned(text, *piece) if piece else None
@@ -337,7 +337,9 @@ def merged_spans(
         overlapping = [n for n in named_spans if n[0] < span[1] and span[0] < n[1]]
         if not overlapping:
             kept.append(span)
-        elif _extends(span, overlapping):
+        elif _extends(span, overlapping) and overlapping[0] not in marked:
+            # a known name may go on (贵州茅台 → 贵州茅台酒股份有限公司); where the text marks a name (a
+            # ticker, a price move, an announcement, a headline), the mark is its end (Peloton涨27.4%)
             kept = [k for k in kept if k not in overlapping] + [span]
     return sorted(set(kept))
 

@@ -57,6 +57,7 @@ TRAIN_OPTIONS: dict[str, type | tuple[type, ...]] = {
     "ner_lr": (int, float),
     "ner_crf": bool,
     "crf_lr": (int, float),
+    "ner_swap": (int, float),
     "warmup_fraction": (int, float),
     "task_weights": dict,
     "keep_layers": int,

@@ -63,6 +63,7 @@ class TrainConfig:
     ner_layers: int | None = None  # a new NER head's layers (None: the model's, 2 from scratch)
     ner_lr: float = 2e-3  # the BiLSTM NER head's learning rate (an LSTM from scratch wants more than BERT)
     ner_crf: bool = False  # add a CRF to the NER head (nlp.ner_crf); kept from --init when it has one
+    ner_swap: float = 0.0  # share of NER sentences also trained with their organisations renamed (ner_augment)
     crf_lr: float = 1e-2  # the CRF's scores start at 0 and are few: they take a larger step than the LSTM
     warmup_fraction: float = 0.06
     task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
@@ -280,8 +281,9 @@ def fine_tune(
     return curve
 
 
-def training_examples(limit: int | None = None) -> dict[str, list[Example]]:
-    """Examples per task from the shared training splits."""
+def training_examples(limit: int | None = None, ner_swap: float = 0.0) -> dict[str, list[Example]]:
+    """Examples per task from the shared training splits. ``ner_swap``: the share of NER sentences naming an
+    organisation that also go in with their organisations swapped for other names (:mod:`nlp.ner_augment`)."""
     entity_train, _ = data.load_entity_negative()
     event_train, _ = data.load_event_texts()
     forum_train, _ = data.load_forum_sentiment()
@@ -290,11 +292,18 @@ def training_examples(limit: int | None = None) -> dict[str, list[Example]]:
     def head(items: list) -> list:
         return items[:limit] if limit else items
 
+    ner_sentences = head(ner_train)
+    if ner_swap:
+        from nlp.gazetteer_fit import training_org_names
+        from nlp.ner_augment import with_swapped_copies
+
+        ner_sentences = with_swapped_copies(ner_sentences, training_org_names(), ner_swap)
+
     tasks = {
         "entity_negative": [from_entity_negative(x) for x in head(entity_train)],
         "events": [from_event_text(x) for x in head(event_train)],
         "forum": [from_forum(x) for x in head(forum_train)],
-        "ner": [from_ner(x) for x in head(ner_train)],
+        "ner": [from_ner(x) for x in ner_sentences],
         "company_news": company_news_examples(
             company_names(event_train),
             *lexicon_words(),
@@ -363,7 +372,7 @@ def train(config: TrainConfig) -> RiskModel:
         if config.keep_layers:
             raise ValueError("keep_layers needs init: the model folder whose bottom layers to keep")
         model = RiskModel(model_config).to(config.device)
-    tasks = training_examples(config.limit)
+    tasks = training_examples(config.limit, config.ner_swap)
     started = time.monotonic()
     if config.pretrain_steps:
         pretrain(model, pretraining_texts(tasks, config.limit), tokenizer, config)

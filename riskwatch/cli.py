@@ -145,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="add a CRF to the NER head (kept from an --init model that has one)",
     )
     train.add_argument("--crf-lr", type=float, default=1e-2, help="learning rate of the NER CRF's scores")
+    train.add_argument(
+        "--ner-swap",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="also train this share of NER sentences with their organisations renamed (nlp/ner_augment.py)",
+    )
     train.add_argument("--steps", type=int, default=4000)
     train.add_argument("--hidden-size", type=int, default=312)
     train.add_argument("--layers", type=int, default=4)
@@ -510,6 +517,7 @@ def cmd_train(args: argparse.Namespace, console: Console) -> int:
         ner_lr=args.ner_lr,
         ner_crf=args.ner_crf,
         crf_lr=args.crf_lr,
+        ner_swap=args.ner_swap,
         steps=args.steps,
         batch_size=args.batch_size,
         limit=args.limit,

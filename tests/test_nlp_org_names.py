@@ -127,6 +127,13 @@ def test_merged_spans_prefer_known_names_unless_the_head_extends_them(tmp_path: 
     # a head span that overlaps no known name stays; without a gazetteer only the marked names are added
     other = "青岛仁和融兴投资有限公司涉嫌非法吸收公众存款"
     assert _names(other, merged_spans(other, [(0, 12)], None)) == ["青岛仁和融兴投资有限公司"]
+    # a name the text marks ends where the mark says: the head does not carry it on into the price move or
+    # past the ticker, though the same head span would extend a known name
+    moves = "Peloton涨27.4%，特斯拉(TSLA.O)与金属公司签约"
+    head = [(0, 8), (moves.index("特斯拉"), moves.index("签约"))]
+    assert _names(moves, merged_spans(moves, head, None)) == ["Peloton", "特斯拉"]
+    known = OrgGazetteer(["Peloton"])
+    assert _names("Peloton涨势", merged_spans("Peloton涨势", [(0, 8)], known)) == ["Peloton涨"]
     gazetteer.save(tmp_path)
     assert (tmp_path / ORG_NAMES_FILE).is_file()
     loaded = OrgGazetteer.load(tmp_path)
