@@ -63,9 +63,7 @@ class TrainConfig:
     ner_layers: int | None = None  # a new NER head's layers (None: the model's, 2 from scratch)
     ner_lr: float = 2e-3  # the BiLSTM NER head's learning rate (an LSTM from scratch wants more than BERT)
     ner_crf: bool = False  # add a CRF to the NER head (nlp.ner_crf); kept from --init when it has one
-    ner_swap: float = (
-        0.0  # share of NER sentences also trained with their organisations renamed (ner_augment)
-    )
+    ner_swap: float = 0.0  # share of NER sentences also trained with organisations renamed (ner_augment)
     crf_lr: float = 1e-2  # the CRF's scores start at 0 and are few: they take a larger step than the LSTM
     warmup_fraction: float = 0.06
     task_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASK_WEIGHTS))
