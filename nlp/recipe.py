@@ -18,7 +18,8 @@ in order; each stage names the stage it starts from, so the chain reads top to b
 
 Each stage writes its own folder under ``DIR.stages/`` with a ``stage.json`` beside the weights once it has
 finished. A replay that is stopped (hours on a CPU) goes on from the first stage without one, or whose options
-or upstream stage changed since; the last stage's folder is then copied to ``DIR``. The file is checked whole
+or upstream stage changed since, and runs every stage after it again (they start from its new weights); the
+last stage's folder is then copied to ``DIR``. The file is checked whole
 before anything runs, and every mistake names the file, the stage and the key.
 """
 
@@ -212,11 +213,12 @@ def run_recipe(
     folders = stages_folder(output)
     records: dict[str, dict[str, Any]] = {}
     done: list[tuple[str, str]] = []
+    ran_before = False
     for stage in recipe.stages:
         folder = folders / stage.name
         upstream = records.get(stage.upstream) if stage.upstream else None
         record = _record(stage, upstream, limit, max_steps)
-        if _finished(folder) == record:
+        if not ran_before and _finished(folder) == record:
             logger.info("stage %s: kept (finished before with the same options)", stage.name)
             done.append((stage.name, "kept"))
         else:
@@ -230,6 +232,7 @@ def run_recipe(
             )
             logger.info("stage %s: done in %.0f s", stage.name, time.monotonic() - started)
             done.append((stage.name, "ran"))
+            ran_before = True  # what follows starts from new weights
         records[stage.name] = record
     if output.exists():
         shutil.rmtree(output)

@@ -4,6 +4,7 @@ mistakes named; a stopped replay goes on; and a small chain replayed for real th
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,11 @@ def test_a_stopped_replay_goes_on_and_a_changed_stage_reruns_what_follows(tmp_pa
 
     calls.clear()
     changed = CHAIN.replace("{init: base, steps: 3}", "{init: base, steps: 4}")
+    done = run_recipe(load_recipe(_write(tmp_path, changed)), output, runner=runner)
+    assert [how for _, how in done] == ["kept", "ran", "ran", "ran"]
+    # a stage whose folder is lost runs again, and so does every stage after it, though their records match
+    calls.clear()
+    shutil.rmtree(stages_folder(output) / "more")
     done = run_recipe(load_recipe(_write(tmp_path, changed)), output, runner=runner)
     assert [how for _, how in done] == ["kept", "ran", "ran", "ran"]
     calls.clear()
