@@ -153,11 +153,8 @@ def _stage(path: Path, number: int, entry: Any, earlier: set[str]) -> Stage:
             f"{where}: {action}.ner_head: {options['ner_head']!r} is not one of {', '.join(NER_HEADS)}"
         )
     if "task_weights" in options:
-        from nlp.train import parse_task_weights
-
-        weights = options["task_weights"]
         try:
-            parse_task_weights(",".join(f"{task}={weight}" for task, weight in weights.items()))
+            _task_weights(options["task_weights"])
         except ValueError as exc:
             raise RecipeError(f"{where}: {action}.task_weights: {exc}") from None
     stage = Stage(name, action, dict(options))
@@ -168,6 +165,13 @@ def _stage(path: Path, number: int, entry: Any, earlier: set[str]) -> Stage:
     if "keep_layers" in options and stage.upstream is None:
         raise RecipeError(f"{where}: train.keep_layers: needs init (the stage whose bottom layers to keep)")
     return stage
+
+
+def _task_weights(weights: Mapping[str, Any]) -> dict[str, float]:
+    """A stage's task weights over the defaults, checked as ``--task-weights`` checks them."""
+    from nlp.train import parse_task_weights
+
+    return parse_task_weights(",".join(f"{task}={weight}" for task, weight in weights.items()))
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
@@ -244,7 +248,7 @@ def train_config(
     options: Mapping[str, Any], output: Path, init: Path | None, limit: int | None, max_steps: int | None
 ):
     """The :class:`nlp.train.TrainConfig` of a ``train`` stage."""
-    from nlp.train import DEFAULT_TASK_WEIGHTS, TrainConfig
+    from nlp.train import TrainConfig
 
     names = {f.name for f in fields(TrainConfig)}
     values = {
@@ -252,10 +256,7 @@ def train_config(
     }
     assert set(values) <= names, set(values) - names
     if "task_weights" in values:
-        values["task_weights"] = {
-            **DEFAULT_TASK_WEIGHTS,
-            **{k: float(v) for k, v in values["task_weights"].items()},
-        }
+        values["task_weights"] = _task_weights(values["task_weights"])
     config = TrainConfig(output=output, init=init, limit=limit, **values)
     if max_steps is not None:
         config.steps = min(config.steps, max_steps)
