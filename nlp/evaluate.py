@@ -114,9 +114,23 @@ def company_news_figures(tagger: Tagger, dev: Sequence[data.EventText]) -> dict[
 
 
 def ner_figures(tagger: Tagger, dev: Sequence[ner_data.NerSentence]) -> dict[str, float]:
+    """The NER head's spans (``ner.*``), and the organisations the tagger reports (``ner.tagger_org_f1``: the
+    head's ORG spans merged with marked and known names, :func:`nlp.org_names.merged_spans`)."""
+    texts = [sentence.text for sentence in dev]
+    read = _read_windows(tagger, texts)
     gold = [{(s.start, s.end, s.label) for s in sentence.spans} for sentence in dev]
-    score = metrics.span_prf(gold, ner_spans(tagger, [s.text for s in dev]))
-    return {"ner.f1": score.overall.f1, "ner.org_f1": score.per_type["ORG"].f1}
+    head = [
+        {span for window, output in windows for span in bio_spans(output.ner_tags, window)}
+        for windows in read
+    ]
+    score = metrics.span_prf(gold, head)
+    orgs = organisation_spans(tagger, texts, read)
+    organisations = metrics.span_prf([{span for span in spans if span[2] == "ORG"} for spans in gold], orgs)
+    return {
+        "ner.f1": score.overall.f1,
+        "ner.org_f1": score.per_type["ORG"].f1,
+        "ner.tagger_org_f1": organisations.overall.f1,
+    }
 
 
 def _read_windows(tagger: Tagger, texts: Sequence[str]) -> list[list[tuple[Any, Any]]]:
@@ -130,22 +144,17 @@ def _read_windows(tagger: Tagger, texts: Sequence[str]) -> list[list[tuple[Any, 
     return read
 
 
-def ner_spans(tagger: Tagger, texts: Sequence[str]) -> list[set[tuple[int, int, str]]]:
-    """The NER head's spans in each text (offsets into it)."""
-    return [
-        {span for window, output in read for span in bio_spans(output.ner_tags, window)}
-        for read in _read_windows(tagger, texts)
-    ]
-
-
-def organisation_spans(tagger: Tagger, texts: Sequence[str]) -> list[set[tuple[int, int, str]]]:
-    """The organisations the tagger reports in each text: the head's ORG spans with marked and known names."""
+def organisation_spans(
+    tagger: Tagger, texts: Sequence[str], read: Sequence[list[tuple[Any, Any]]] | None = None
+) -> list[set[tuple[int, int, str]]]:
+    """The organisations the tagger reports in each text: the head's ORG spans with marked and known names
+    (``read``: the texts' windows with the encoder's outputs, where already computed)."""
     return [
         {
             (s, e, "ORG")
-            for s, e in tagger.organisation_spans(text, [w for w, _ in read], [o for _, o in read])
+            for s, e in tagger.organisation_spans(text, [w for w, _ in pairs], [o for _, o in pairs])
         }
-        for text, read in zip(texts, _read_windows(tagger, texts), strict=True)
+        for text, pairs in zip(texts, read if read is not None else _read_windows(tagger, texts), strict=True)
     ]
 
 

@@ -12,8 +12,10 @@ sources add such names, and both are plain data, no model:
   saved in the model folder as ``org_names.txt`` (:data:`ORG_NAMES_FILE`).
 
 :func:`merged_spans` puts them together with the head's spans: a marked or known name wins over a head span
-it overlaps, unless the head's span begins with it and goes on (贵州茅台 →
-贵州茅台酒股份有限公司, 中信证券 → 中信证券深圳新闻路营业部); head spans are first trimmed of punctuation (【乐通股份 → 乐通股份).
+it overlaps, unless the head's span holds it whole and goes on (贵州茅台 → 贵州茅台酒股份有限公司, 惠泉啤酒 →
+福建省燕京惠泉啤酒股份有限公司, 国资委 → 衡阳市国资委); head spans are first trimmed of punctuation (【乐通股份 →
+乐通股份). A short name the text defines after a name (``(以下简称“湖南元汇科技”)``) is a name too; a name
+followed by 指数 or 期货 names an index or a contract (恒生科技指数), not an organisation.
 """
 
 from __future__ import annotations
@@ -269,10 +271,15 @@ class OrgGazetteer:
             self._automaton.make_automaton()
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Every known name in ``text`` (normalised as the tagger reads it), none inside a longer one."""
+        """Every known name in ``text`` (normalised as the tagger reads it) that ends where a word ends (奥林匹 is
+        no name in 奥林匹克, 信用卡贷 none in 信用卡贷款), none inside a longer one."""
         if not self.names:
             return []
-        found = [(end + 1 - length, end + 1) for end, length in self._automaton.iter(normalise(text))]
+        folded = normalise(text)
+        found = [(end + 1 - length, end + 1) for end, length in self._automaton.iter(folded)]
+        if found:
+            ends = _word_ends(folded)
+            found = [span for span in found if span[1] in ends]
         return _outermost(found)
 
     def save(self, folder: Path) -> None:
@@ -284,6 +291,15 @@ class OrgGazetteer:
         if not path.is_file():
             return None
         return cls(path.read_text("utf-8").splitlines())
+
+
+def _word_ends(text: str) -> set[int]:
+    """The offsets where jieba's words end."""
+    ends, position = set(), 0
+    for word in _segmenter().cut(text, True):
+        position += len(word)
+        ends.add(position)
+    return ends
 
 
 def usable_name(name: str) -> bool:
@@ -324,10 +340,18 @@ def repeated(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int
 
 
 def merged_spans(
-    text: str, head: Sequence[tuple[int, int]], gazetteer: OrgGazetteer | None
+    text: str,
+    head: Sequence[tuple[int, int]],
+    gazetteer: OrgGazetteer | None,
+    people: Sequence[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
-    """The head's spans (trimmed) with the marked and known names (see the module docstring), sorted."""
-    marked = set(repeated(text, marked_spans(text)))
+    """The head's spans (trimmed) with the marked and known names (see the module docstring), sorted.
+    ``people`` are the head's PER spans: a name the text marks inside one is a person's, and so is a headline's
+    subject that overlaps one (杨成森先生：男，…; 张万年说：…)."""
+    speakers = set(headline_subject_spans(text))
+    marked = {
+        span for span in repeated(text, marked_spans(text)) if not _a_person(span, people, span in speakers)
+    }
     named_spans = _outermost([*marked, *(gazetteer.spans(text) if gazetteer else [])])
     kept = list(named_spans)
     for piece in (trimmed(text, s, e) for s, e in head):
@@ -341,13 +365,35 @@ def merged_spans(
             # a known name may go on (贵州茅台 → 贵州茅台酒股份有限公司); where the text marks a name (a
             # ticker, a price move, an announcement, a headline), the mark is its end (Peloton涨27.4%)
             kept = [k for k in kept if k not in overlapping] + [span]
-    return sorted(set(kept))
+    kept = _outermost([*kept, *defined_names(text, kept)])
+    return [span for span in kept if not _NAMES_NO_ORGANISATION.match(text, span[1])]
+
+
+def _a_person(span: tuple[int, int], people: Sequence[tuple[int, int]], speaker: bool) -> bool:
+    """Whether a marked name is a person's: inside a PER span, or for the subject before a headline's colon (the
+    weakest mark: people speak there too), overlapping one."""
+    if speaker:
+        return any(start < span[1] and span[0] < end for start, end in people)
+    return any(start <= span[0] and span[1] <= end for start, end in people)
+
+
+_NAMES_NO_ORGANISATION = re.compile(r"指数|期货")
+"""What follows a name when the words are about an index or a contract named after it (恒生科技指数)."""
+DEFINED_NAME = re.compile(r"[(（]\s*(?:以下|下文)?(?:简称|下称)[:：]?\s*[“\"「]([^”\"」]{2,12})[”\"」]")
+"""The short name a text gives the organisation it has just named (…有限公司(以下简称“湖南元汇科技”))."""
+
+
+def defined_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The short names defined right after one of ``spans``, and every later mention of them."""
+    ends = {end for _, end in spans}
+    found = [match.span(1) for match in DEFINED_NAME.finditer(text) if match.start() in ends]
+    return repeated(text, found) if found else []
 
 
 def _extends(span: tuple[int, int], inner: Sequence[tuple[int, int]]) -> bool:
-    """A head span that begins with the one known name it overlaps and goes on (中信证券 → 中信证券深圳新闻路
-    营业部, 贵州茅台 → 贵州茅台酒股份有限公司)."""
-    return len(inner) == 1 and inner[0][0] == span[0] and inner[0][1] < span[1]
+    """A head span that holds the one known name it overlaps and goes on (中信证券 → 中信证券深圳新闻路营业部,
+    贵州茅台 → 贵州茅台酒股份有限公司, 惠泉啤酒 → 福建省燕京惠泉啤酒股份有限公司)."""
+    return len(inner) == 1 and span[0] <= inner[0][0] and inner[0][1] <= span[1] and inner[0] != span
 
 
 def _outermost(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

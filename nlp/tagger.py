@@ -309,16 +309,18 @@ class Tagger:
     def organisation_spans(
         self, text: str, windows: Sequence[Encoded], outputs: Sequence[WindowOutput]
     ) -> list[tuple[int, int]]:
-        """ORG spans of ``text``: the NER head's over its windows, merged with marked and known names."""
-        head = {
-            (start, end)
+        """ORG spans of ``text``: the NER head's over its windows, merged with marked and known names (the
+        head's PER spans veto a marked name inside them)."""
+        spans = {
+            span
             for window, output in zip(windows, outputs, strict=True)
-            for start, end, kind in bio_spans(output.ner_tags, window)
-            if kind == "ORG"
+            for span in bio_spans(output.ner_tags, window)
         }
+        head = sorted((start, end) for start, end, kind in spans if kind == "ORG")
+        people = sorted((start, end) for start, end, kind in spans if kind == "PER")
         return [
             (start, end)
-            for start, end in merged_spans(text, sorted(head), self.gazetteer)
+            for start, end in merged_spans(text, head, self.gazetteer, people)
             if "\n" not in text[start:end] and _names_an_organisation(text[start:end].strip())
         ]
 

@@ -274,7 +274,7 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
     figures = evaluate_model(tagger, limit=15)
     expected = {
         "entity_negative.negative_f1", "entity_negative.entity_f1", "entity_negative.score", "forum.macro_f1",
-        "ner.f1", "ner.org_f1", "events.micro_f1", "events.micro_f1_without_other",
+        "ner.f1", "ner.org_f1", "ner.tagger_org_f1", "events.micro_f1", "events.micro_f1_without_other",
         "company_news.event_subject_recall", "company_news.probe_accuracy",
         "cross_source.forum.macro_f1", "cross_source.forum.macro_f1_kind_forum", "cross_source.ner.org_f1",
         "cross_source.forum.unseen.macro_f1", "cross_source.forum.unseen.macro_f1_kind_forum",

@@ -141,6 +141,38 @@ def test_merged_spans_prefer_known_names_unless_the_head_extends_them(tmp_path: 
     assert OrgGazetteer.load(tmp_path / "missing") is None
 
 
+def test_merged_spans_keep_the_longer_name_people_defined_names_and_no_index() -> None:
+    # a head span that holds a known name whole is the longer name (a place before a 国资委, a full name)
+    gazetteer = OrgGazetteer(["国资委", "惠泉啤酒"])
+    text = "衡阳市国资委与福建省燕京惠泉啤酒股份有限公司签约"
+    head = [(0, 6), (text.index("福建"), text.index("签约"))]
+    assert _names(text, merged_spans(text, head, gazetteer)) == [
+        "衡阳市国资委",
+        "福建省燕京惠泉啤酒股份有限公司",
+    ]
+    # a name the text marks (a headline's subject) is a person's where the head reads a person there
+    profile = "杨成森先生：大学本科，高级经济师。"
+    assert _names(profile, merged_spans(profile, [], None)) == ["杨成森先生"]
+    assert merged_spans(profile, [], None, people=[(0, 3)]) == []
+    # the short name a text defines after a name is a name, wherever it comes again
+    defined = "星海新能源股份有限公司（以下简称“星海能源”）公告，星海能源拟回购股份"
+    names = _names(defined, merged_spans(defined, [(0, 11)], None))
+    assert names == ["星海新能源股份有限公司", "星海能源", "星海能源"]
+    assert (
+        _names("星海能源（简称“星海”）", merged_spans("星海能源（简称“星海”）", [], None)) == []
+    )  # nothing named before
+    # a name followed by 指数 or 期货 is an index or a contract named after it
+    index = "恒生科技指数跌超1%，快手涨3.33%"
+    assert _names(index, merged_spans(index, [(0, 4)], None)) == ["快手"]
+
+
+def test_known_names_end_where_a_word_ends() -> None:
+    gazetteer = OrgGazetteer(["信用卡贷", "招商银行"])
+    text = "招商银行推出信用卡贷款产品"
+    assert _names(text, gazetteer.spans(text)) == ["招商银行"]  # not 信用卡贷 inside 信用卡贷款
+    assert _names("信用卡贷，招商银行", gazetteer.spans("信用卡贷，招商银行")) == ["信用卡贷", "招商银行"]
+
+
 def test_gazetteer_matches_normalised_text_longest_first() -> None:
     gazetteer = OrgGazetteer(["中国银行", "中国银行业协会", "ABC控股"])
     text = "中国银行业协会称，ＡＢＣ控股与中国银行签约"
