@@ -389,3 +389,31 @@ def test_refitted_heads_give_the_model_a_new_version(tmp_path: Path, tiny_model_
     version = restamp(folder)
     assert re.fullmatch(r"\d{4}\.\d\d\.\d\d\.\d{4}-h32l1-cont", version) and version != config["version"]
     assert Tagger.load(folder).model.config.version == version  # what tagged documents carry
+
+
+def test_the_kind_head_learns_weibo_posts_as_posts(tmp_path: Path, shared_data: Path) -> None:
+    from nlp.ngram_fit import weibo_posts
+
+    folder = tmp_path / "entity_negative"
+    folder.mkdir()
+    rows = [
+        ["1", "", "转发微博 星海贷不能提现了", "星海贷", "1", "星海贷", "train"],
+        ["2", "", "维权//@小王:星海贷逾期三个月", "星海贷", "1", "星海贷", "train"],
+        ["3", "", "@央视财经 请关注星海贷跑路", "星海贷", "1", "星海贷", "train"],
+        ["4", "", "#星海贷#平台公告：本月正常兑付", "星海贷", "0", "", "train"],  # hashtags: news quotes them
+        ["5", "", "投稿邮箱 news@example.com，星海贷发布公告", "星海贷", "0", "", "train"],  # an address
+        ["6", "", "星海贷涉嫌非法吸收公众存款被立案", "星海贷", "1", "星海贷", "train"],
+        ["7", "", "转发微博 星海贷开发布会", "星海贷", "0", "", "dev"],  # dev stays out
+        ["8", "", "转发微博 星海贷不能提现了", "星海贷", "1", "星海贷", "train"],  # the same text once
+    ]
+    with (folder / "train.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "text", "entity", "negative", "key_entity", "split"])
+        writer.writerows(rows)
+    assert weibo_posts(tmp_path) == [row[2] for row in rows[:3]]
+    # on the shared data: hundreds of BDCI's training posts, and none of its dev split
+    from nlp import data
+
+    posts = weibo_posts(shared_data)
+    dev = {text.full_text for text in data.load_entity_negative(shared_data).dev}
+    assert len(posts) > 500 and not dev & set(posts)
