@@ -366,7 +366,7 @@ def merged_spans(
             # ticker, a price move, an announcement, a headline), the mark is its end (Peloton涨27.4%)
             kept = [k for k in kept if k not in overlapping] + [span]
     kept = _outermost([*kept, *defined_names(text, kept)])
-    return [span for span in kept if not _NAMES_NO_ORGANISATION.match(text, span[1])]
+    return [span for span in kept if not _INDEX_OR_CONTRACT.match(text, span[1])]
 
 
 def _a_person(span: tuple[int, int], people: Sequence[tuple[int, int]], speaker: bool) -> bool:
@@ -377,7 +377,7 @@ def _a_person(span: tuple[int, int], people: Sequence[tuple[int, int]], speaker:
     return any(start <= span[0] and span[1] <= end for start, end in people)
 
 
-_NAMES_NO_ORGANISATION = re.compile(r"指数|期货")
+_INDEX_OR_CONTRACT = re.compile(r"指数|期货")
 """What follows a name when the words are about an index or a contract named after it (恒生科技指数)."""
 DEFINED_NAME = re.compile(r"[(（]\s*(?:以下|下文)?(?:简称|下称)[:：]?\s*[“\"「]([^”\"」]{2,12})[”\"」]")
 """The short name a text gives the organisation it has just named (…有限公司(以下简称“湖南元汇科技”))."""
