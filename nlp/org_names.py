@@ -219,12 +219,12 @@ def price_move_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def marked_spans(text: str) -> list[tuple[int, int]]:
+def marked_spans(text: str, subjects: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Every name the text marks; ``subjects``: its :func:`headline_subject_spans`, where already found."""
+    if subjects is None:
+        subjects = headline_subject_spans(text)
     return sorted(
-        set(ticker_spans(text))
-        | set(announcer_spans(text))
-        | set(headline_subject_spans(text))
-        | set(price_move_spans(text))
+        set(ticker_spans(text)) | set(announcer_spans(text)) | set(subjects) | set(price_move_spans(text))
     )
 
 
@@ -348,9 +348,11 @@ def merged_spans(
     """The head's spans (trimmed) with the marked and known names (see the module docstring), sorted.
     ``people`` are the head's PER spans: a name the text marks inside one is a person's, and so is a headline's
     subject that overlaps one (杨成森先生：男，…; 张万年说：…)."""
-    speakers = set(headline_subject_spans(text))
+    speakers = headline_subject_spans(text)
     marked = {
-        span for span in repeated(text, marked_spans(text)) if not _a_person(span, people, span in speakers)
+        span
+        for span in repeated(text, marked_spans(text, speakers))
+        if not _a_person(span, people, span in speakers)
     }
     named_spans = _outermost([*marked, *(gazetteer.spans(text) if gazetteer else [])])
     kept = list(named_spans)
