@@ -6,6 +6,8 @@ on dev, for a model folder: re-check them after refitting the heads (``riskwatch
 - :data:`nlp.sentiment.POST_ENTITY_THRESHOLD`: the lowest of :data:`POST_ENTITY_GRID` at which FinFE dev
   macro-F1 (posts with ``kind: forum``) stays within one bootstrap standard error of the forum head alone
   and at or above its target.
+- :data:`nlp.sentiment.POST_EVENT_THRESHOLD`: kept when FinFE dev macro-F1 with the event-backed rule (beside
+  the entity rule at its shipped threshold) stays within that standard error and at or above the target.
 """
 
 from __future__ import annotations
@@ -75,15 +77,52 @@ def post_entity_threshold(
     return EntityRuleChoice(min(fine) if fine else None, alone, error, figures)
 
 
+@dataclass(frozen=True)
+class EventRuleChoice:
+    keep: bool
+    without: float  # dev macro-F1 with the entity rule alone
+    figure: float  # ... and with the event-backed rule beside it
+    changed: int  # dev posts whose label the event-backed rule changes
+
+
+def post_event_rule(
+    gold: Sequence[int],
+    stance: Sequence[int],
+    entity_negative: Sequence[float],
+    risk_event: Sequence[float],
+    entity_choice: EntityRuleChoice,
+    entity_threshold: float,
+    event_threshold: float,
+    target: float = FORUM_TARGET,
+) -> EventRuleChoice:
+    """Whether a post naming an entity judged negative and reporting a risk event at ``event_threshold`` may
+    read bearish: FinFE dev macro-F1 must stay within ``entity_choice``'s standard error of the forum head
+    alone and at or above ``target``. ``risk_event``: each post's likeliest risk event score (0 when none)."""
+    by_entity = [
+        0 if score >= entity_threshold else label
+        for label, score in zip(stance, entity_negative, strict=True)
+    ]
+    backed = [
+        0 if score > 0 and event >= event_threshold else label
+        for label, score, event in zip(by_entity, entity_negative, risk_event, strict=True)
+    ]
+    figure = metrics.macro_f1(list(gold), backed).macro_f1
+    keep = figure >= entity_choice.alone - entity_choice.standard_error and figure >= target
+    without = metrics.macro_f1(list(gold), by_entity).macro_f1
+    changed = sum(a != b for a, b in zip(by_entity, backed, strict=True))
+    return EventRuleChoice(keep, without, figure, changed)
+
+
 def read_dev_posts(
     tagger: Tagger, posts: Sequence[ForumPost], batch: int = 64
-) -> tuple[list[float], list[int], list[float]]:
-    """For each dev post: the ``kind`` head's P(post), the forum head's stance alone, and the highest score of
-    an entity judged negative in it."""
+) -> tuple[list[float], list[int], list[float], list[float]]:
+    """For each dev post: the ``kind`` head's P(post), the forum head's stance alone, the highest score of an
+    entity judged negative in it and its likeliest risk event's score."""
     labels = tagger.model.config.sentiment_labels
     post_probabilities: list[float] = []
     stance: list[int] = []
     entity_negative: list[float] = []
+    risk_event: list[float] = []
     for first in range(0, len(posts), batch):
         records = [
             {"id": str(i), "title": "", "content": p.text, "kind": "forum"}
@@ -97,4 +136,5 @@ def read_dev_posts(
             entity_negative.append(
                 max((e["negative_score"] for e in tagged["entities"] if e["negative"]), default=0.0)
             )
-    return post_probabilities, stance, entity_negative
+            risk_event.append(max((e["score"] for e in tagged["events"]), default=0.0))
+    return post_probabilities, stance, entity_negative, risk_event

@@ -203,7 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="serve the offline demo site and crawl it end to end")
     demo.add_argument("--workdir", type=Path, default=Path("data/demo"), help="where the demo writes")
-    demo.add_argument("--port", type=int, default=8765, help="port of the demo site (sources expect 8765)")
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port of the demo site (default 8765; the demo sources follow it)",
+    )
     return parser
 
 
@@ -351,7 +356,7 @@ def cmd_sources(config: AppConfig, console: Console) -> int:
 
 def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> int:
     from crawlers.runner import run_crawl
-    from riskwatch.demo import SITE_ROOT
+    from riskwatch.demo import SITE_ROOT, sources_on_port
     from riskwatch.demo.server import SiteServer
 
     workdir: Path = args.workdir
@@ -363,11 +368,12 @@ def cmd_demo(args: argparse.Namespace, config: AppConfig, console: Console) -> i
     except OSError as exc:
         console.print(f"[red]cannot serve the demo site on 127.0.0.1:{args.port}: {exc}[/]")
         return EXIT_CONFIG
-    console.print(f"demo site on {server.base_url}/ ; crawling {len(config.sources)} source(s)…")
+    sources = sources_on_port([s for s in config.sources if s.enabled], args.port)
+    console.print(f"demo site on {server.base_url}/ ; crawling {len(sources)} source(s)…")
     output = workdir / "documents.jsonl"
     try:
         report = run_crawl(
-            [s for s in config.sources if s.enabled],
+            sources,
             config.main.crawl,
             workdir / "state",
             output=output,
@@ -453,8 +459,18 @@ def show_dev_rules(tagger: Any, limit: int | None) -> int:
 
     posts = load_forum_sentiment().dev
     posts = posts[:limit] if limit else posts
-    post_probabilities, stance, entity_negative = dev_rules.read_dev_posts(tagger, posts)
-    entity = dev_rules.post_entity_threshold([p.label for p in posts], stance, entity_negative)
+    post_probabilities, stance, entity_negative, risk_event = dev_rules.read_dev_posts(tagger, posts)
+    gold = [p.label for p in posts]
+    entity = dev_rules.post_entity_threshold(gold, stance, entity_negative)
+    event = dev_rules.post_event_rule(
+        gold,
+        stance,
+        entity_negative,
+        risk_event,
+        entity,
+        sentiment.POST_ENTITY_THRESHOLD,
+        sentiment.POST_EVENT_THRESHOLD,
+    )
     table = Table(title=f"document-label thresholds on FinFE dev ({len(posts)} posts)", title_justify="left")
     table.add_column("nlp.sentiment", no_wrap=True)
     table.add_column("dev rule", justify="right")
@@ -473,6 +489,13 @@ def show_dev_rules(tagger: Any, limit: int | None) -> int:
         f"{sentiment.POST_ENTITY_THRESHOLD}",
         f"alone {entity.alone:.3f} ± {entity.standard_error:.3f}; "
         + ", ".join(f"{t}: {figure:.3f}" for t, figure in entity.figures.items()),
+    )
+    table.add_row(
+        "POST_EVENT_THRESHOLD",
+        "keep" if event.keep else "drop",
+        f"{sentiment.POST_EVENT_THRESHOLD}",
+        f"entity rule alone {event.without:.3f}; with the event-backed rule {event.figure:.3f} "
+        f"({event.changed} posts change)",
     )
     Console().print(table)
     return EXIT_OK

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import pytest
 import yaml
 
-from riskwatch.demo import SITE_ROOT
+from crawlers.sources import SourceConfig
+from riskwatch.config import load_config
+from riskwatch.demo import DEMO_PORT, SITE_ROOT, sources_on_port
 from tests.conftest import REPO, CrawlRun, FaultySite, run_crawl, write_config
 
 SOURCES = REPO / "configs" / "sources"
@@ -110,3 +112,23 @@ def test_second_run_fetches_only_listings(demo_runs: DemoRuns) -> None:
     assert fetched_articles == []
     skipped = sum(s["skipped_seen"] for s in second.report["sources"])
     assert skipped >= len(NEWS_ARTICLES + FINANCE_ARTICLES + FORUM_THREADS)
+
+
+def test_demo_sources_follow_the_demo_port() -> None:
+    """``riskwatch demo --port`` serves the site elsewhere when 8765 is taken: the demo sources follow it
+    (the whole demo runs on a free port in tests/test_demo_console.py); other sites' sources are left alone."""
+    config = load_config(REPO / "configs" / "riskwatch.yaml")
+    other = SourceConfig(
+        name="other",
+        kind="news",
+        start_urls=["https://news.example.cn/"],
+        article=[r"/a/\d+\.html"],
+        search="https://s.example.cn/?q={query}",
+    )
+    assert sources_on_port([*config.sources, other], DEMO_PORT) == [*config.sources, other]
+    moved = sources_on_port([*config.sources, other], 18765)
+    urls = [str(url) for source in moved[:-1] for url in [*source.start_urls, *source.feeds]]
+    urls += [source.search for source in moved[:-1] if source.search]
+    assert urls and all(url.startswith("http://127.0.0.1:18765/") for url in urls), urls
+    assert [s.follow for s in moved[:-1]] == [s.follow for s in config.sources]  # patterns are paths
+    assert moved[-1] == other

@@ -39,12 +39,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def shipped_config_on(folder: Path, port: int) -> Path:
-    """The shipped configs, with the demo sources pointing at ``port`` (8765 may be taken)."""
+def shipped_config_in(folder: Path) -> Path:
+    """A copy of the shipped configs, as they are: their demo sources name 127.0.0.1:8765, and the demo runs
+    on a free port (8765 may be taken), which ``riskwatch demo --port`` moves them to."""
     configs = folder / "configs"
     shutil.copytree(REPO / "configs", configs)
-    for source in (configs / "sources").glob("*.yaml"):
-        source.write_text(source.read_text("utf-8").replace("127.0.0.1:8765", f"127.0.0.1:{port}"), "utf-8")
     return configs / "riskwatch.yaml"
 
 
@@ -54,7 +53,7 @@ def shipped_config_on(folder: Path, port: int) -> Path:
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     folder = tmp_path_factory.mktemp(f"demo{request.param}")
     port = free_port()
-    config = shipped_config_on(folder, port)
+    config = shipped_config_in(folder)
     workdir = folder / "work"
     completed = subprocess.run(
         [*DEMO_COMMAND, "--config", str(config), "demo", "--workdir", str(workdir), "--port", str(port)],
@@ -121,3 +120,21 @@ def test_tables_keep_source_names_and_figures_whole(demo: DemoRun) -> None:
     # every line of the table ends with its border: nothing is cropped at the console's edge
     lines = [line.rstrip() for line in table.splitlines()[1:] if line.strip()]
     assert lines and all(line[-1] in "┓┃┩│┘" for line in lines), lines
+
+
+def test_the_demo_default_reads_negative_in_news_and_in_the_bondholders_post(demo: DemoRun) -> None:
+    """Issue 17's demo check, on what the demo stored: every document reporting 22鸿远02's default (the
+    news stories and the forum post where bondholders weigh the extension) reads negative as a document, and
+    a search for negative documents about the issuer finds each of them."""
+    store = SqliteStore(demo.workdir / "riskwatch.db")
+    try:
+        default = store.search(SearchQuery(text="22鸿远02", event="债务违约", limit=100))
+        negative = store.search(SearchQuery(entity="hongyuan", sentiment="negative", limit=100))
+    finally:
+        store.close()
+    documents = [hit.document for hit in default.hits]
+    assert {doc.kind for doc in documents} >= {"news", "forum"}, [(d.kind, d.title) for d in documents]
+    assert {doc.title: doc.sentiment["label"] for doc in documents} == {
+        doc.title: "negative" for doc in documents
+    }
+    assert {doc.id for doc in documents} <= {hit.document.id for hit in negative.hits}

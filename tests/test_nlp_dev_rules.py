@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nlp.dev_rules import post_entity_threshold, post_threshold
+from nlp.dev_rules import post_entity_threshold, post_event_rule, post_threshold
 from tests.conftest import REPO, crawl_env
 
 
@@ -32,6 +32,23 @@ def test_post_entity_threshold_is_the_lowest_that_keeps_the_dev_figure() -> None
     assert post_entity_threshold(gold, stance, entity, target=0.99, grid=(0.9,)).threshold is None
 
 
+def test_the_event_backed_post_rule_is_kept_only_when_it_keeps_the_dev_figure() -> None:
+    # 20 posts as above, with the entity rule at 0.9; two bearish posts the entity rule misses (0.75) report a
+    # risk event, and so do two bullish posts whose entities are judged negative at 0.8
+    gold = [0] * 8 + [1] * 6 + [2] * 6
+    stance = [0, 0, 0, 0, 1, 1, 1, 1] + [1] * 6 + [2] * 6
+    entity = [0.0] * 4 + [0.9, 0.9, 0.75, 0.75] + [0.0] * 6 + [0.8] * 6
+    event = [0.0] * 6 + [0.9, 0.9] + [0.0] * 6 + [0.0] * 6
+    choice = post_entity_threshold(gold, stance, entity, target=0.5, grid=(0.9,))
+    found = post_event_rule(gold, stance, entity, event, choice, 0.9, 0.5, target=0.5)
+    assert found.keep and found.changed == 2 and found.figure > found.without
+    # the two bullish posts with events turn bearish: the figure falls below the forum head alone's
+    costly = post_event_rule(gold, stance, entity, [0.0] * 14 + [0.9] * 6, choice, 0.9, 0.5, target=0.5)
+    assert costly.changed == 6 and costly.figure < choice.alone - choice.standard_error and not costly.keep
+    # an event below the threshold changes nothing
+    assert post_event_rule(gold, stance, entity, [0.4] * 20, choice, 0.9, 0.5, target=0.5).changed == 0
+
+
 def test_evaluate_dev_rules_prints_both_thresholds(tiny_model_dir: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "riskwatch", "--config", str(REPO / "configs" / "riskwatch.yaml"), "evaluate",
@@ -41,3 +58,5 @@ def test_evaluate_dev_rules_prints_both_thresholds(tiny_model_dir: Path) -> None
     assert completed.returncode == 0, completed.stderr
     assert "FinFE dev (40 posts)" in completed.stdout
     assert "POST_THRESHOLD" in completed.stdout and "POST_ENTITY_THRESHOLD" in completed.stdout
+    event_row = next(line for line in completed.stdout.splitlines() if "POST_EVENT_THRESHOLD" in line)
+    assert ("keep" in event_row or "drop" in event_row) and "entity rule alone" in event_row

@@ -132,15 +132,23 @@ def test_bad_news_is_about_its_one_watched_entity() -> None:
 def test_posts_keep_the_three_class_forum_meaning() -> None:
     bullish_post = _scores([0.1, 0.2, 0.7], [0.8, 0.1, 0.1], 0.9)
     for kind in ("forum", "social", None):  # None: the kind head finds a post
-        assert document_sentiment(kind, SENTIMENT_LABELS, bullish_post, 0.8, 0.9) == {
-            "label": "positive",
-            "score": 0.7,
-            "basis": "post",
-        }
+        # an entity judged negative, or a risk event, alone does not overrule the poster's stance
+        for entity, event in ((0.8, 0.0), (0.0, 0.9), (0.8, 0.49)):
+            assert document_sentiment(kind, SENTIMENT_LABELS, bullish_post, entity, event) == {
+                "label": "positive",
+                "score": 0.7,
+                "basis": "post",
+            }
         # ... unless it names an entity the model is sure is in trouble (another crawl's complaints)
         assert document_sentiment(kind, SENTIMENT_LABELS, bullish_post, 0.9, 0.0) == {
             "label": "negative",
             "score": 0.9,
+            "basis": "post",
+        }
+        # ... or the two agree: an entity judged negative and a risk event (the bondholders' post on a default)
+        assert document_sentiment(kind, SENTIMENT_LABELS, bullish_post, 0.53, 0.5) == {
+            "label": "negative",
+            "score": 0.53,
             "basis": "post",
         }
     assert reads_as_news("news", bullish_post) and not reads_as_news(None, bullish_post)

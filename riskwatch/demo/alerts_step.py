@@ -37,6 +37,19 @@ def demo_alerting(context: DemoContext) -> AlertingConfig:
     )
 
 
+def why_no_alert(context: DemoContext) -> str:
+    """Why the demo raised no alert, from the documents it crawled: none, none tagged, or none over a rule."""
+    lines = context.documents.read_text("utf-8").splitlines() if context.documents.exists() else []
+    if not lines:
+        return "the crawl stored no document (its warnings above say why), so there is nothing to count"
+    if not any(json.loads(line).get("sentiment") for line in lines):
+        return (
+            "with no trained model installed the documents are untagged, so no entity has negative news or"
+            " risk events to count"
+        )
+    return "no watched entity's negative news or risk events crossed a rule's threshold"
+
+
 def alerts_step(context: DemoContext) -> bool:
     console = context.console
     store_config = context.shared.get("store_config")
@@ -64,10 +77,7 @@ def alerts_step(context: DemoContext) -> bool:
         [json.loads(line) for line in outbox.read_text("utf-8").splitlines()] if outbox.exists() else []
     )
     if not messages:
-        console.print(
-            "no alert fired: with no trained model installed the documents are untagged, so no entity has"
-            " negative news or risk events to count"
-        )
+        console.print(f"no alert fired: {why_no_alert(context)}")
     messages.sort(key=lambda message: -SEVERITY_RANK.get(message["notices"][0].get("severity", ""), 0))
     for number, message in enumerate(messages):
         if number < SHOWN_IN_FULL:  # the most severe in full, as a risk officer receives it

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from crawlers.items import SHANGHAI
@@ -64,7 +65,21 @@ def test_demo_step_delivers_to_a_local_outbox(tmp_path: Path) -> None:
     assert printed.index("【风险预警·严重】") < printed.index("负面报道：") < printed.index("【风险预警·高】")
 
 
-def test_demo_step_without_tagged_documents_explains(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("crawled", "why"),
+    [
+        (None, "the crawl stored no document"),  # e.g. the site was not reachable
+        ([{"id": "a", "title": "t"}], "with no trained model installed the documents are untagged"),
+        (
+            [{"id": "a", "sentiment": {"label": "neutral"}}],
+            "no watched entity's negative news or risk events crossed",
+        ),
+    ],
+)
+def test_demo_step_without_an_alert_says_why(tmp_path: Path, crawled: list | None, why: str) -> None:
     demo = context(tmp_path, [])
+    if crawled is not None:
+        demo.documents.write_text("".join(json.dumps(d) + "\n" for d in crawled), "utf-8")
     assert alerts_step(demo)
-    assert "no alert fired" in demo.console.export_text()
+    printed = " ".join(demo.console.export_text().split())
+    assert "no alert fired: " + why in printed
