@@ -62,15 +62,24 @@ def _drops_text(drops: dict[str, int]) -> str:
     return ", ".join(f"{reason} {count}" for reason, count in drops.items()) or "-"
 
 
+COUNT_COLUMNS = ("pages", "stored", "seen\nbefore", "reprints", "deferred")
+
+
 def report_table(reports: Iterable[SourceReport], title: str, finished: bool = False) -> Table:
+    """Per-source counts. Figures never wrap and headers break only where they are written to, so the table
+    reads at 80 columns; the final table has an ``ended`` column only when a source ended otherwise than
+    ``finished`` (a page limit, a shutdown), and says so in its caption when every source finished."""
     reports = list(reports)
-    table = Table(title=title, title_justify="left")
+    ended = finished and any((r.finish_reason or "-") != "finished" for r in reports)
+    caption = "every source finished" if finished and reports and not ended else None
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     # Source names never shrink to "demo-f…" on a narrow console: two sources could not be told apart.
     table.add_column("source", no_wrap=True, min_width=max((len(r.name) for r in reports), default=6))
-    for column in ("pages", "stored", "seen before", "reprints", "deferred"):
-        table.add_column(column, justify="right")
-    table.add_column("dropped (by reason)", overflow="fold")
-    if finished:
+    for column in COUNT_COLUMNS:
+        width = max(len(line) for line in column.splitlines())
+        table.add_column(column, justify="right", no_wrap=True, min_width=width)
+    table.add_column("dropped\n(by reason)", overflow="fold")
+    if ended:
         table.add_column("ended", overflow="fold")
     totals = SourceReport("total")
     for report in reports:
@@ -83,7 +92,7 @@ def report_table(reports: Iterable[SourceReport], title: str, finished: bool = F
             str(report.deferred),
             _drops_text(report.drops),
         ]
-        if finished:
+        if ended:
             row.append(report.finish_reason or "-")
         table.add_row(*row)
         totals.pages += report.pages
@@ -102,7 +111,7 @@ def report_table(reports: Iterable[SourceReport], title: str, finished: bool = F
         str(totals.deferred),
     ]
     total_row.append(_drops_text(dict(sorted(totals.drops.items()))))
-    if finished:
+    if ended:
         total_row.append("")
     table.add_row(*total_row, style="bold")
     return table

@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from nlp.head_scores import HeadScores
 from nlp.ngram_heads import NEWS_LABELS
 
@@ -51,6 +53,10 @@ read bullish at 0.51 while its issuer was judged negative and a 债务违约 eve
 forum``) 0.704 → 0.703 (2 of 1,087 posts change), within the bootstrap standard error (0.015) and above the
 0.70 target, the criterion :data:`POST_ENTITY_THRESHOLD` was chosen by; the other crawl's posts 0.689 → 0.697
 (3 of 280 change, all to their label)."""
+DIRECTION_EVENTS = frozenset({"业绩下滑", "评级调整"})
+"""Risk-event types the event heads find by topic, not direction: they read 净利大增 as 业绩下滑 and a rating
+upgrade as 评级调整. In news the news head reads as good news they are dropped (:func:`reads_good_news`); the
+keyword rules (评级下调, 股权质押 unless 解除质押) carry their own direction and are kept."""
 SUBJECT_THRESHOLD = 0.5
 """A news document at least this likely bad news flags its one watched entity (:func:`news_subject`): the
 entity-negative threshold, so that a flagged entity's score is never below it."""
@@ -63,6 +69,13 @@ def reads_as_news(kind: object, scores: HeadScores) -> bool:
     if kind == "news" or scores.forum is None:
         return True
     return scores.forum < POST_THRESHOLD
+
+
+def reads_good_news(kind: object, scores: HeadScores) -> bool:
+    """Whether the document reads as news and the news head's likeliest reading is good news."""
+    if scores.news is None or not reads_as_news(kind, scores):
+        return False
+    return NEWS_LABELS[int(np.argmax(scores.news))] == "positive"
 
 
 def document_sentiment(

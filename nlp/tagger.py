@@ -31,7 +31,7 @@ from nlp.model import ID_TAGGERS, EntityRows, RiskModel, TokenRows, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.org_names import GENERIC_ORGANISATIONS, OrgGazetteer, merged_spans
-from nlp.sentiment import document_sentiment, news_subject
+from nlp.sentiment import DIRECTION_EVENTS, document_sentiment, news_subject, reads_good_news
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
@@ -432,7 +432,10 @@ class Tagger:
         self, prepared: Prepared, scores: HeadScores, rule_events: Sequence[Any]
     ) -> list[dict[str, Any]]:
         found: dict[tuple[str, str | None], float] = {}
+        good_news = reads_good_news(prepared.record.get("kind"), scores)
         for event_type, score in chosen_events(scores.events, self.event_classes):
+            if good_news and event_type in DIRECTION_EVENTS:
+                continue  # 净利大增 is no 业绩下滑 (nlp.sentiment.DIRECTION_EVENTS)
             k = self.event_classes.index(event_type)
             scored = [(e.event_scores[k], e) for e in prepared.entities if e.event_scores]
             top = max(scored, key=lambda pair: pair[0], default=(0.0, None))

@@ -205,19 +205,24 @@ def _highlighted(text: str) -> str:
     return escape(text).replace("【", "[bold yellow]【").replace("】", "】[/]")
 
 
-def print_results(console: Console, result: SearchResult) -> None:
+def print_results(console: Console, result: SearchResult, ranked: bool = True) -> None:
+    """The hits as a table. ``ranked``: the query had words, so hits are ranked by their score; without
+    words (filters only) every score is 0 and the hits come latest first, so no score column is shown."""
+    order = "" if ranked else ", latest first"
     table = Table(
-        title=f"{result.total} matching document(s), {len(result.hits)} shown", title_justify="left"
+        title=f"{result.total} matching document(s), {len(result.hits)} shown{order}", title_justify="left"
     )
-    for column in ("score", "time", "source", "sentiment", "title / snippet"):
+    columns = ("score", "time", "source", "sentiment", "title / snippet")
+    for column in columns if ranked else columns[1:]:
         table.add_column(column, overflow="fold")
     for hit in result.hits:
         doc = hit.document
         moment = (doc.published_at or doc.crawled_at).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         label = (doc.sentiment or {}).get("label", "-")
         style = "red" if label == "negative" else ""
+        score = [f"{hit.score:.2f}"] if ranked else []
         table.add_row(
-            f"{hit.score:.2f}",
+            *score,
             moment,
             escape(doc.source),
             f"[{style}]{label}[/]" if style else label,
@@ -257,5 +262,5 @@ def cmd_search(args: argparse.Namespace, config: AppConfig, console: Console) ->
             sys.stdout.write(json.dumps(hit_record(hit), ensure_ascii=False) + "\n")
         sys.stdout.flush()
         return EXIT_OK
-    print_results(Console(soft_wrap=False), result)
+    print_results(Console(soft_wrap=False), result, ranked=bool(query.text.strip()))
     return EXIT_OK

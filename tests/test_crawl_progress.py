@@ -48,7 +48,7 @@ def test_progress_shows_pages_items_and_drops_while_running(make_site, tmp_path:
     assert process.returncode == 0
     live, _, final = text.partition("crawl finished")
     assert "crawling…" in live  # drawn while the crawl ran, before the final summary
-    for column in ("pages", "stored", "dropped (by reason)"):
+    for column in ("pages", "stored", "dropped", "(by reason)"):
         assert column in live
     assert "http-404 1" in final  # the drop is in the final summary with its reason
     assert final.count("test-news") == 1

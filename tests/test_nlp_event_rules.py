@@ -60,10 +60,16 @@ def test_negative_company_news_raises_its_event(text: str, expected: set[tuple[s
         "星海新能源控股股东增持公司股份，并承诺六个月内不减持。",
         "鸿远地产控股股东解除质押2000万股。",
         "明川科技实施股份回购。",
+        "部分机构投资者被动减持星海新能源相关债券。",  # selling bonds is no shareholder's reduction
     ],
 )
 def test_good_news_raises_no_event(text: str) -> None:
     assert events(text) == set()
+
+
+def test_a_share_reduction_before_bond_words_is_still_found() -> None:
+    """Only 减持 with bonds as its object (no 股 between them) is a bond sale."""
+    assert events("星海新能源实际控制人减持450万股，债券到期兑付承压") == {("股东减持", "xinghai")}
 
 
 def test_event_without_a_watched_entity_in_its_sentence_has_none() -> None:

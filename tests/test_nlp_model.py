@@ -206,6 +206,24 @@ def test_bad_news_flags_its_one_watched_entity(tagger: Tagger, monkeypatch: pyte
     assert not flags()["mingchuan"][0]
 
 
+def test_topic_events_are_dropped_from_good_news(tagger: Tagger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event heads know topics, not directions (净利大增 reads 业绩下滑): in news the news head reads as good
+    news the direction-less types go; other types, and the same types in other documents, stay."""
+    import nlp.tagger
+
+    monkeypatch.setattr(
+        nlp.tagger, "chosen_events", lambda scores, classes: [("业绩下滑", 0.9), ("涉嫌欺诈", 0.7)]
+    )
+    good = {"value": True}
+    monkeypatch.setattr(nlp.tagger, "reads_good_news", lambda kind, scores: good["value"])
+    record = {"id": "g", "kind": "news", "content": "明川科技前三季度净利润同比大增32%。"}
+    (tagged,) = tagger.tag([record])
+    assert {e["type"] for e in tagged["events"]} == {"涉嫌欺诈"}
+    good["value"] = False
+    (tagged,) = tagger.tag([record])
+    assert {e["type"] for e in tagged["events"]} == {"业绩下滑", "涉嫌欺诈"}
+
+
 def test_outermost_mentions_keep_the_longest_of_overlapping_ones() -> None:
     from nlp.text import outermost_mentions
 

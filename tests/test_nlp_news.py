@@ -21,7 +21,7 @@ from nlp.news_data import (
     quoted_company,
     split_company_news,
 )
-from nlp.sentiment import document_sentiment, news_subject, reads_as_news
+from nlp.sentiment import document_sentiment, news_subject, reads_as_news, reads_good_news
 
 
 @pytest.mark.parametrize(
@@ -127,6 +127,15 @@ def test_bad_news_is_about_its_one_watched_entity() -> None:
     assert news_subject([True], {**bad, "score": 0.49}) is None
     assert news_subject([True], {**bad, "basis": "post"}) is None  # a post's stance is the poster's
     assert news_subject([True], {**bad, "label": "neutral"}) is None
+
+
+def test_good_news_is_news_the_news_head_reads_as_good() -> None:
+    good = _scores([0.1, 0.2, 0.7], [0.1, 0.2, 0.7], 0.1)
+    assert reads_good_news("news", good) and reads_good_news(None, good)
+    assert not reads_good_news("forum", good)  # a post's stance is not news
+    assert not reads_good_news(None, _scores([0.1, 0.2, 0.7], [0.1, 0.2, 0.7], 0.9))  # the kind head: a post
+    assert not reads_good_news("news", _scores([0.1, 0.2, 0.7], [0.5, 0.1, 0.4], 0.1))  # bad news
+    assert not reads_good_news("news", _scores([0.1, 0.2, 0.7], None, None))  # a model without a news head
 
 
 def test_posts_keep_the_three_class_forum_meaning() -> None:

@@ -66,7 +66,7 @@ def index_step(context: DemoContext) -> bool:
         )
         for label, query in example_searches(context, store):
             console.print(f"[bold]example search:[/] riskwatch search {label}")
-            print_results(console, store.search(query))
+            print_results(console, store.search(query), ranked=bool(query.text.strip()))
     except IndexerError as exc:
         console.print(f"[red]index: {exc}[/]")
         return False

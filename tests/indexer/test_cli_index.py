@@ -127,9 +127,22 @@ def test_search_table_shows_snippets_and_facets(config: Path, tmp_path: Path, ca
     capsys.readouterr()
     assert main(["--config", str(config), "search", "违约"]) == 0
     out = capsys.readouterr().out
-    assert "2 matching document(s), 2 shown" in out
+    assert "2 matching document(s), 2 shown" in out and "latest first" not in out  # ranked by score
     assert "【违约】" in out
     assert f"entities in the matches: {HONGYUAN} (2)" in out
+    header = next(line for line in out.splitlines() if "sentiment" in line)
+    assert "score" in header
+
+
+def test_a_search_without_words_shows_no_score_column(config: Path, tmp_path: Path, capsys) -> None:
+    """Filters alone rank nothing (every score is 0): the table says the order and drops the column."""
+    indexed(config, tmp_path)
+    capsys.readouterr()
+    assert main(["--config", str(config), "search", "--entity", "hongyuan", "--negative"]) == 0
+    out = capsys.readouterr().out
+    assert "matching document(s)" in out and "shown, latest first" in out
+    header = next(line for line in out.splitlines() if "sentiment" in line)
+    assert "score" not in header and "time" in header and "0.00" not in out
 
 
 def test_since_accepts_relative_and_absolute_times() -> None:
