@@ -78,6 +78,8 @@ _LEADING_NOISE = re.compile(
 )
 """What a ticker capture may begin with that is not part of the name (…日丨新文化 → 新文化)."""
 _NOT_A_NAME = re.compile(r"^(?:截至|于|根据|这|其|该|本|此|据|文|今|昨)")
+_ADVERB_END = re.compile(r"[就也又还都才将已再均亦]$")
+"""An adverb between a name and 公告 (星海新能源亦公告); what is left may still be a role (创投股东就公告)."""
 _PUNCTUATION = re.compile(r"[\s【】\[\]：:，,。；;！!？?“”\"'、《》<>|/·—-]+")
 
 
@@ -124,7 +126,14 @@ def _segmenter() -> rjieba.Jieba:
 
 def announcer_spans(text: str) -> list[tuple[int, int]]:
     """Companies that announce something (华阳国际公告), as ``[start, end)`` offsets."""
-    return [match.span(1) for match in ANNOUNCER.finditer(text) if not _NOT_A_NAME.match(match.group(1))]
+    spans = []
+    for match in ANNOUNCER.finditer(text):
+        name, (start, end) = match.group(1), match.span(1)
+        if _ADVERB_END.search(name):  # 星海新能源亦公告: the name is before the adverb
+            name, end = name[:-1], end - 1
+        if len(name) >= 2 and not _NOT_A_NAME.match(name) and not name.endswith("股东"):
+            spans.append((start, end))
+    return spans
 
 
 HEADLINE_SUBJECT = re.compile(r"(?:^|【)([\u4e00-\u9fffA-Za-z*][\u4e00-\u9fffA-Za-z0-9*]{1,9})[：:]")
@@ -132,7 +141,8 @@ HEADLINE_SUBJECT = re.compile(r"(?:^|【)([\u4e00-\u9fffA-Za-z*][\u4e00-\u9fffA-
 _NOT_A_SUBJECT = re.compile(
     r"部长|国务卿|总统|总理|主席|董事长|行长|总裁|经理|分析师|首席|发言人|CEO|专家|记者|编者|"
     r"回应|消息|分析|纪要|预测|表示|声明|^据|\d{4}|快讯|提示|公告|日报|晚报|报道|观点|数据|"
-    r"今日|午评|早评|收评|盘前|盘后|早盘|午盘|异动|研报|点评|专题|视频|^图|图片|图表|图解|来源"
+    r"今日|午评|早评|收评|盘前|盘后|早盘|午盘|异动|研报|点评|专题|视频|^图|图片|图表|图解|来源|"
+    r"解读|观察$|聚焦|直击|述评|前瞻|综述|速递|周报|月报|盘点"
 )
 _PLACES = (
     "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"

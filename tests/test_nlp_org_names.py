@@ -45,6 +45,9 @@ def test_ticker_spans(text: str, names: list[str]) -> None:
 def test_announcer_spans_skip_words_that_are_not_names() -> None:
     text = "华阳国际公告，中标深圳项目。截至本公告日，公司累计回购"
     assert _names(text, announcer_spans(text)) == ["华阳国际"]
+    # an adverb before 公告 is no part of the name, and a shareholder is a role (the demo forum's post)
+    text = "前脚公司回购，后脚创投股东就公告减持。星海新能源亦公告，平煤股份也公告"
+    assert _names(text, announcer_spans(text)) == ["星海新能源", "平煤股份"]
 
 
 @pytest.mark.parametrize(
@@ -59,6 +62,9 @@ def test_announcer_spans_skip_words_that_are_not_names() -> None:
         ("市场消息：亚马逊准备推出法案", []),
         ("河南郑州：非生活必需场所一律暂时关闭", []),
         ("编者按：本文来自微信公众号", []),
+        ("政策解读：上市公司信息披露新规明确哪些变化", []),  # a column (the demo's news site)
+        ("金融观察：如何看待债券展期与违约的区别", []),
+        ("观察者网：某公司发布新品", ["观察者网"]),  # 观察 ends a column's name only
         ("时间 10:30 开盘", []),
     ],
 )
