@@ -19,7 +19,9 @@ in order; each stage names the stage it starts from, so the chain reads top to b
 Each stage writes its own folder under ``DIR.stages/`` with a ``stage.json`` beside the weights once it has
 finished. A replay that is stopped (hours on a CPU) goes on from the first stage without one, or whose options
 or upstream stage changed since, and runs every stage after it again (they start from its new weights); the
-last stage's folder is then copied to ``DIR``. The file is checked whole
+last stage's folder is then copied to ``DIR``. Inside a ``train`` stage, fine-tuning saves a checkpoint every
+500 steps beside the stage's folder (:mod:`nlp.train_checkpoint`): a stage that was stopped goes on from its
+last checkpoint, not from its first step. The file is checked whole
 before anything runs, and every mistake names the file, the stage and the key.
 """
 

@@ -34,6 +34,7 @@ from nlp.examples import Example, from_entity_negative, from_event_text, from_fo
 from nlp.model import ID_TAGGERS, RiskModel, RiskModelConfig
 from nlp.model_files import VOCAB_FILE
 from nlp.ner_crf import ChainCrf
+from nlp.train_checkpoint import Checkpoints
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class TrainConfig:
     seed: int = 13
     device: str = "cuda" if torch.cuda.is_available() else "cpu"
     log_every: int = 100
+    checkpoint_every: int = 500  # fine-tuning steps between checkpoints (nlp.train_checkpoint); 0: none
 
 
 def parse_task_weights(text: str) -> dict[str, float]:
@@ -235,9 +237,12 @@ def fine_tune(
     tokenizer,
     config: TrainConfig,
     on_log: Callable[[int, float], None] | None = None,
+    checkpoints: Checkpoints | None = None,
+    resume: dict | None = None,
 ) -> list[float]:
     """Multi-task fine-tuning; returns the loss curve. With the BiLSTM NER head, a NER batch runs that head
-    alone (no encoder pass) at ``config.ner_lr``; so does the CNN head."""
+    alone (no encoder pass) at ``config.ner_lr``; so does the CNN head. ``checkpoints``: save the run's state
+    every so many steps; ``resume``: a saved state (:meth:`Checkpoints.load`) to go on from."""
     separate_ner = isinstance(model.ner, ID_TAGGERS)
     ner_parameters = list(model.ner.parameters()) if separate_ner else []
     crf_parameters = list(model.ner_crf.parameters()) if model.ner_crf is not None else []
@@ -254,8 +259,12 @@ def fine_tune(
     weights = [config.task_weights[name] for name in names]
     curve: list[float] = []
     window: list[float] = []
+    first = 0
+    if checkpoints is not None and resume is not None:
+        resumed = checkpoints.restore(resume, model, optimizer, schedule, rng)
+        first, curve, window = resumed.step + 1, resumed.curve, resumed.window
     model.train()
-    for step in range(config.steps):
+    for step in range(first, config.steps):
         task = rng.choices(names, weights)[0]
         examples = rng.sample(tasks[task], min(config.batch_size, len(tasks[task])))
         batch = _to(collate(examples, tokenizer, config.max_length, model.config.event_types), config.device)
@@ -277,6 +286,8 @@ def fine_tune(
             logger.info("fine-tune step %d/%d: loss %.3f", step, config.steps, mean)
             if on_log:
                 on_log(step, mean)
+        if checkpoints is not None and checkpoints.due(step, config.steps):
+            checkpoints.save(step, model, optimizer, schedule, rng, curve, window)
     model.eval()
     return curve
 
@@ -374,12 +385,16 @@ def train(config: TrainConfig) -> RiskModel:
         model = RiskModel(model_config).to(config.device)
     tasks = training_examples(config.limit, config.ner_swap)
     started = time.monotonic()
-    if config.pretrain_steps:
+    checkpoints = Checkpoints.for_run(config)
+    resume = checkpoints.load() if checkpoints is not None else None
+    if config.pretrain_steps and resume is None:  # a checkpoint holds the pretrained weights
         pretrain(model, pretraining_texts(tasks, config.limit), tokenizer, config)
     logger.info("pretraining took %.0f s", time.monotonic() - started)
-    fine_tune(model, tasks, tokenizer, config)
+    fine_tune(model, tasks, tokenizer, config, checkpoints=checkpoints, resume=resume)
     model.to("cpu")
     model.save(config.output)
     shutil.copyfile(vocab_path, config.output / VOCAB_FILE)
+    if checkpoints is not None:
+        checkpoints.remove()
     logger.info("model written to %s (%.0f s in all)", config.output, time.monotonic() - started)
     return model
