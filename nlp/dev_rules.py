@@ -39,6 +39,11 @@ def post_threshold(
     return max(keeping) if keeping else min(grid)
 
 
+def with_entity_rule(stance: Sequence[int], entity_negative: Sequence[float], threshold: float) -> list[int]:
+    """The labels once a post naming an entity judged negative at ``threshold`` or more reads bearish (0)."""
+    return [0 if score >= threshold else label for label, score in zip(stance, entity_negative, strict=True)]
+
+
 @dataclass(frozen=True)
 class EntityRuleChoice:
     threshold: float | None  # None: no threshold of the grid keeps the dev figure
@@ -67,11 +72,7 @@ def post_entity_threshold(
         resampled.append(metrics.macro_f1([gold[r] for r in chosen], [stance[r] for r in chosen]).macro_f1)
     error = statistics.pstdev(resampled)
     figures = {
-        t: metrics.macro_f1(
-            list(gold),
-            [0 if score >= t else label for label, score in zip(stance, entity_negative, strict=True)],
-        ).macro_f1
-        for t in grid
+        t: metrics.macro_f1(list(gold), with_entity_rule(stance, entity_negative, t)).macro_f1 for t in grid
     }
     fine = [t for t in grid if figures[t] >= alone - error and figures[t] >= target]
     return EntityRuleChoice(min(fine) if fine else None, alone, error, figures)
@@ -98,10 +99,7 @@ def post_event_rule(
     """Whether a post naming an entity judged negative and reporting a risk event at ``event_threshold`` may
     read bearish: FinFE dev macro-F1 must stay within ``entity_choice``'s standard error of the forum head
     alone and at or above ``target``. ``risk_event``: each post's likeliest risk event score (0 when none)."""
-    by_entity = [
-        0 if score >= entity_threshold else label
-        for label, score in zip(stance, entity_negative, strict=True)
-    ]
+    by_entity = with_entity_rule(stance, entity_negative, entity_threshold)
     backed = [
         0 if score > 0 and event >= event_threshold else label
         for label, score, event in zip(by_entity, entity_negative, risk_event, strict=True)
