@@ -9,7 +9,11 @@ Two kinds of held-out data are read here:
   data, which no head is trained on (the silver-labelled company news of :mod:`nlp.news_silver` is drawn
   from the same corpora, with these lines and every line sharing their first 12 characters left out):
   company news items (one named company, bad news or not), forum and social posts from other crawls
-  (3 classes), and sentences with their organisation spans. The files hold
+  (3 classes), and sentences with their organisation spans.
+- **Posts for choosing** (``forum_choice.jsonl``): more hand-labelled posts of the same crawl, drawn after the
+  reported set and sharing no half of their 12-character runs with it. The sentiment blend weight
+  (:mod:`nlp.ngram_blend`) and the event-backed post rule (:mod:`nlp.dev_rules`) are chosen on them beside
+  FinFE dev, so that the reported posts (``forum.jsonl``) judge those choices instead of making them. The files hold
   file, line and a SHA-1 prefix of each line, not the texts (the data's licence forbids copying its rows); a
   changed line is an error naming the file and line.
 """
@@ -71,7 +75,9 @@ def read_labelled(name: str, root: Path | None = None) -> list[Labelled]:
     return items
 
 
-LABEL_FILES = ("company_news.jsonl", "forum.jsonl", "ner_org.jsonl")
+FORUM = "forum.jsonl"  # the reported posts of other crawls
+FORUM_CHOICE = "forum_choice.jsonl"  # the posts choices are made on
+LABEL_FILES = ("company_news.jsonl", FORUM, FORUM_CHOICE, "ner_org.jsonl")
 
 
 def labelled_references() -> set[tuple[str, int]]:
@@ -175,11 +181,9 @@ def labelled_news_items(root: Path | None = None) -> list[tuple[str, str, bool]]
     ]
 
 
-def labelled_forum(root: Path | None = None) -> list[tuple[str, int]]:
-    return [
-        (item.text, SENTIMENT_LABELS.index(item.labels["label"]))
-        for item in read_labelled("forum.jsonl", root)
-    ]
+def labelled_forum(root: Path | None = None, name: str = FORUM) -> list[tuple[str, int]]:
+    """(text, label) of each hand-labelled post of ``name`` (:data:`FORUM` or :data:`FORUM_CHOICE`)."""
+    return [(item.text, SENTIMENT_LABELS.index(item.labels["label"])) for item in read_labelled(name, root)]
 
 
 def labelled_org_spans(root: Path | None = None) -> list[tuple[str, set[tuple[int, int, str]]]]:

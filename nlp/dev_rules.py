@@ -7,13 +7,13 @@ on dev, for a model folder: re-check them after refitting the heads (``riskwatch
   macro-F1 (posts with ``kind: forum``) stays within one bootstrap standard error of the forum head alone
   and at or above its target.
 - :data:`nlp.sentiment.POST_EVENT_THRESHOLD`: kept when FinFE dev macro-F1 with the event-backed rule (beside
-  the entity rule at its shipped threshold) stays within that standard error and at or above the target.
+  the entity rule at its shipped threshold) stays within that standard error, and the hand-labelled posts of
+  other crawls kept for choosing (:data:`nlp.cross_source.FORUM_CHOICE`) score no lower with it than
+  without (without them: FinFE dev at or above the target too).
 """
 
 from __future__ import annotations
 
-import random
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,13 +64,7 @@ def post_entity_threshold(
     """``stance``: the forum head's label of each dev post (0 negative); ``entity_negative``: the highest
     score of an entity judged negative in it (0 when none is)."""
     alone = metrics.macro_f1(list(gold), list(stance)).macro_f1
-    rng = random.Random(seed)
-    rows = range(len(gold))
-    resampled = []
-    for _ in range(resamples):
-        chosen = [rng.choice(rows) for _ in rows]
-        resampled.append(metrics.macro_f1([gold[r] for r in chosen], [stance[r] for r in chosen]).macro_f1)
-    error = statistics.pstdev(resampled)
+    error = metrics.macro_f1_standard_error(gold, stance, resamples, seed)
     figures = {
         t: metrics.macro_f1(list(gold), with_entity_rule(stance, entity_negative, t)).macro_f1 for t in grid
     }
@@ -79,11 +73,34 @@ def post_entity_threshold(
 
 
 @dataclass(frozen=True)
+class PostReads:
+    """Posts as the rules read them (:func:`read_dev_posts`), with their hand labels."""
+
+    gold: Sequence[int]
+    stance: Sequence[int]  # the forum head's label alone
+    entity_negative: Sequence[float]  # the highest score of an entity judged negative (0 when none is)
+    risk_event: Sequence[float]  # the likeliest risk event's score (0 when none)
+
+
+@dataclass(frozen=True)
 class EventRuleChoice:
     keep: bool
     without: float  # dev macro-F1 with the entity rule alone
     figure: float  # ... and with the event-backed rule beside it
     changed: int  # dev posts whose label the event-backed rule changes
+    other_without: float | None = None  # the same two figures on the choice posts of other crawls
+    other_figure: float | None = None
+
+
+def event_backed(
+    labels: Sequence[int], entity_negative: Sequence[float], risk_event: Sequence[float], threshold: float
+) -> list[int]:
+    """The labels once a post naming an entity judged negative and reporting a risk event at ``threshold``
+    or more reads bearish (0)."""
+    return [
+        0 if score > 0 and event >= threshold else label
+        for label, score, event in zip(labels, entity_negative, risk_event, strict=True)
+    ]
 
 
 def post_event_rule(
@@ -95,20 +112,28 @@ def post_event_rule(
     entity_threshold: float,
     event_threshold: float,
     target: float = FORUM_TARGET,
+    other: PostReads | None = None,
 ) -> EventRuleChoice:
     """Whether a post naming an entity judged negative and reporting a risk event at ``event_threshold`` may
-    read bearish: FinFE dev macro-F1 must stay within ``entity_choice``'s standard error of the forum head
-    alone and at or above ``target``. ``risk_event``: each post's likeliest risk event score (0 when none)."""
+    read bearish. FinFE dev macro-F1 must stay within ``entity_choice``'s standard error of the forum head
+    alone; and, where the rule is meant to act, the posts of other crawls (``other``: the choice posts,
+    :data:`nlp.cross_source.FORUM_CHOICE`) must score no lower with it than without. Without them, FinFE dev
+    must also stay at or above ``target``. ``risk_event``: each post's likeliest risk event score (0 when
+    none)."""
     by_entity = with_entity_rule(stance, entity_negative, entity_threshold)
-    backed = [
-        0 if score > 0 and event >= event_threshold else label
-        for label, score, event in zip(by_entity, entity_negative, risk_event, strict=True)
-    ]
+    backed = event_backed(by_entity, entity_negative, risk_event, event_threshold)
     figure = metrics.macro_f1(list(gold), backed).macro_f1
-    keep = figure >= entity_choice.alone - entity_choice.standard_error and figure >= target
     without = metrics.macro_f1(list(gold), by_entity).macro_f1
     changed = sum(a != b for a, b in zip(by_entity, backed, strict=True))
-    return EventRuleChoice(keep, without, figure, changed)
+    keep = figure >= entity_choice.alone - entity_choice.standard_error
+    if other is None:
+        return EventRuleChoice(keep and figure >= target, without, figure, changed)
+    other_by_entity = with_entity_rule(other.stance, other.entity_negative, entity_threshold)
+    other_backed = event_backed(other_by_entity, other.entity_negative, other.risk_event, event_threshold)
+    other_without = metrics.macro_f1(list(other.gold), other_by_entity).macro_f1
+    other_figure = metrics.macro_f1(list(other.gold), other_backed).macro_f1
+    keep = keep and other_figure >= other_without
+    return EventRuleChoice(keep, without, figure, changed, other_without, other_figure)
 
 
 def read_dev_posts(

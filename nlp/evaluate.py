@@ -44,6 +44,15 @@ def _tag(tagger: Tagger, records: Sequence[dict[str, Any]], batch: int = 64) -> 
     return out
 
 
+def post_labels(tagger: Tagger, texts: Sequence[str], kind: str | None = None) -> list[int]:
+    """The document label (as an index of the model's sentiment labels) of each text, tagged as a record
+    with ``kind`` (none: as ``riskwatch tag`` reads a file that does not say)."""
+    labels = tagger.model.config.sentiment_labels
+    extra = {"kind": kind} if kind else {}
+    records = [{"id": str(i), "title": "", "content": text, **extra} for i, text in enumerate(texts)]
+    return [labels.index(t["sentiment"]["label"]) for t in _tag(tagger, records)]
+
+
 def entity_negative_figures(tagger: Tagger, dev: Sequence[data.EntityNegativeText]) -> dict[str, float]:
     records = [
         {"id": t.id, "title": "", "content": t.full_text, "targets": list(dict.fromkeys(t.candidates))}
@@ -63,9 +72,7 @@ def entity_negative_figures(tagger: Tagger, dev: Sequence[data.EntityNegativeTex
 
 
 def forum_figures(tagger: Tagger, dev: Sequence[data.ForumPost]) -> dict[str, float]:
-    labels = tagger.model.config.sentiment_labels
-    tagged = _tag(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
-    predicted = [labels.index(t["sentiment"]["label"]) for t in tagged]
+    predicted = post_labels(tagger, [p.text for p in dev])
     return {"forum.macro_f1": metrics.macro_f1([p.label for p in dev], predicted).macro_f1}
 
 
@@ -195,36 +202,43 @@ def company_news_source_figures(tagger: Tagger, limit: int | None = None) -> dic
     return figures
 
 
-def cross_source_figures(tagger: Tagger, limit: int | None = None) -> dict[str, float]:
-    """Forum posts from other crawls (3-class macro-F1, as records without a kind and with ``kind: forum``)
-    and ORG spans in other texts, hand-labelled; each also on the items that repeat no training text
-    (``unseen``)."""
-    if not all(cross_source.labelled_file(f).is_file() for f in ("forum.jsonl", "ner_org.jsonl")):
-        return {}
-    posts = cross_source.labelled_forum()
-    posts = posts[:limit] if limit else posts
-    sentences = cross_source.labelled_org_spans()
-    sentences = sentences[:limit] if limit else sentences
-    training = cross_source.training_texts()
-    unseen_posts = cross_source.unseen([text for text, _ in posts], training)
-    unseen_sentences = cross_source.unseen([text for text, _ in sentences], training)
-    labels = tagger.model.config.sentiment_labels
+def forum_figures_of(
+    tagger: Tagger, prefix: str, posts: Sequence[tuple[str, int]], training: Sequence[str]
+) -> dict[str, float]:
+    """3-class macro-F1 of hand-labelled posts, as records without a kind and with ``kind: forum`` (crawled
+    records carry one or not), on all of them and on those that repeat no training text (``unseen``)."""
+    texts = [text for text, _ in posts]
+    unseen = cross_source.unseen(texts, training)
     figures: dict[str, float] = {}
-    for suffix, kind in (("", {}), ("_kind_forum", {"kind": "forum"})):  # crawled records carry a kind or not
-        tagged = _tag(
-            tagger,
-            [{"id": str(i), "title": "", "content": text, **kind} for i, (text, _) in enumerate(posts)],
-        )
-        pairs = [
-            (label, labels.index(t["sentiment"]["label"]))
-            for (_, label), t in zip(posts, tagged, strict=True)
-        ]
-        for prefix, kept in (("cross_source.forum", None), ("cross_source.forum.unseen", unseen_posts)):
+    for suffix, kind in (("", None), ("_kind_forum", "forum")):
+        pairs = list(zip([label for _, label in posts], post_labels(tagger, texts, kind), strict=True))
+        for name, kept in ((prefix, None), (f"{prefix}.unseen", unseen)):
             chosen = [pair for row, pair in enumerate(pairs) if kept is None or kept[row]]
-            figures[f"{prefix}.macro_f1{suffix}"] = cross_source.forum_macro_f1(
+            figures[f"{name}.macro_f1{suffix}"] = cross_source.forum_macro_f1(
                 [gold for gold, _ in chosen], [predicted for _, predicted in chosen]
             )
-    figures["cross_source.forum.unseen.items"] = float(sum(unseen_posts))
+    figures[f"{prefix}.unseen.items"] = float(sum(unseen))
+    return figures
+
+
+def cross_source_figures(tagger: Tagger, limit: int | None = None) -> dict[str, float]:
+    """Forum posts from other crawls (:func:`forum_figures_of`: the reported set, and the set the sentiment
+    blend and the event-backed post rule were chosen on) and ORG spans in other texts, hand-labelled; each
+    also on the items that repeat no training text (``unseen``)."""
+    names = (cross_source.FORUM, cross_source.FORUM_CHOICE, "ner_org.jsonl")
+    if not all(cross_source.labelled_file(name).is_file() for name in names):
+        return {}
+    training = cross_source.training_texts()
+    figures: dict[str, float] = {}
+    for prefix, name in (
+        ("cross_source.forum", cross_source.FORUM),
+        ("cross_source.forum_choice", cross_source.FORUM_CHOICE),
+    ):
+        posts = cross_source.labelled_forum(name=name)
+        figures |= forum_figures_of(tagger, prefix, posts[:limit] if limit else posts, training)
+    sentences = cross_source.labelled_org_spans()
+    sentences = sentences[:limit] if limit else sentences
+    unseen_sentences = cross_source.unseen([text for text, _ in sentences], training)
     orgs = organisation_spans(tagger, [text for text, _ in sentences])
     figures["cross_source.ner.org_f1"] = metrics.span_prf([gold for _, gold in sentences], orgs).overall.f1
     rows = [row for row, keep in enumerate(unseen_sentences) if keep]

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from nlp import data, metrics
+from nlp import cross_source, data, metrics
 from nlp.head_scores import HeadScores, chosen_events
 from nlp.labels import NO_EVENT
 from nlp.model_files import CONFIG_FILE
@@ -92,6 +92,48 @@ def sentiment_choice(tagger: Tagger, dev: Sequence[data.ForumPost]) -> BlendChoi
     return choose_weight(len(dev), decide, figure)
 
 
+@dataclass(frozen=True)
+class CrawlChoice:
+    """The sentiment weight chosen on posts of other crawls among those FinFE dev cannot tell apart."""
+
+    weight: float
+    dev_standard_error: float  # the bootstrap standard error of the best FinFE dev figure
+    dev: dict[float, float]  # FinFE dev macro-F1 of each weight within that error of the best
+    other_crawl: dict[float, float]  # the choice posts' macro-F1 at those weights, tagged with kind: forum
+
+
+def sentiment_crawl_choice(
+    tagger: Tagger, dev: Sequence[data.ForumPost], posts: Sequence[tuple[str, int]]
+) -> CrawlChoice:
+    """FinFE dev, one stock forum's split, cannot tell its best weight from several others, while posts of
+    other crawls read very differently across them. So: of the weights whose dev macro-F1 (the forum head's
+    argmax, as :func:`sentiment_choice`) is within one bootstrap standard error of the best, the one whose
+    document labels score best on ``posts`` (:data:`nlp.cross_source.FORUM_CHOICE`: (text, label)), tagged as
+    the crawlers send posts (``kind: forum``) so that the post rules of :mod:`nlp.sentiment` act as they
+    will; ties go to the better dev figure. ``tagger.ngram`` holds the heads; its sentiment weight is left at
+    the choice."""
+    from nlp.evaluate import post_labels
+
+    scores = dev_scores(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
+    gold = [p.label for p in dev]
+
+    def labels_at(weight: float) -> list[int]:
+        return [int(np.argmax(blend(e.sentiment, n.sentiment, weight))) for e, n, _ in scores]
+
+    figures = {weight: metrics.macro_f1(gold, labels_at(weight)).macro_f1 for weight in GRID}
+    best = max(GRID, key=lambda weight: figures[weight])
+    error = metrics.macro_f1_standard_error(gold, labels_at(best))
+    close = [weight for weight in GRID if figures[weight] >= figures[best] - error]
+    other: dict[float, float] = {}
+    for weight in close:
+        tagger.ngram.blend["sentiment"] = weight
+        predicted = post_labels(tagger, [text for text, _ in posts], "forum")
+        other[weight] = metrics.macro_f1([label for _, label in posts], predicted).macro_f1
+    weight = max(close, key=lambda w: (other[w], figures[w]))
+    tagger.ngram.blend["sentiment"] = weight
+    return CrawlChoice(weight, error, {w: figures[w] for w in close}, other)
+
+
 def events_choice(tagger: Tagger, dev: Sequence[data.EventText]) -> BlendChoice:
     scores = dev_scores(tagger, [{"id": t.id, "title": "", "content": t.text} for t in dev])
 
@@ -149,6 +191,21 @@ def fit_blend(tagger: Tagger, heads: NgramHeads, root: Path | None = None) -> di
             "ngram_alone": round(choice.ngram, 4),
         }
         logger.info("blend %s: weight %.1f, %s", name, choice.weight, heads.about[f"{name}.dev"])
+    heads.about.pop("sentiment.other_crawl", None)
+    if cross_source.labelled_file(cross_source.FORUM_CHOICE).is_file():
+        crawl = sentiment_crawl_choice(
+            tagger,
+            data.load_forum_sentiment(root).dev,
+            cross_source.labelled_forum(root, cross_source.FORUM_CHOICE),
+        )
+        heads.blend["sentiment"] = crawl.weight
+        heads.about["sentiment.other_crawl"] = {
+            "weight": crawl.weight,
+            "dev_standard_error": round(crawl.dev_standard_error, 4),
+            "dev": {str(w): round(f, 4) for w, f in crawl.dev.items()},
+            "choice_posts_kind_forum": {str(w): round(f, 4) for w, f in crawl.other_crawl.items()},
+        }
+        logger.info("blend sentiment on posts of other crawls: %s", heads.about["sentiment.other_crawl"])
     return choices
 
 

@@ -454,13 +454,19 @@ def show_dev_rules(tagger: Any, limit: int | None) -> int:
     stdout as the figures are."""
     from rich.table import Table
 
-    from nlp import dev_rules, sentiment
-    from nlp.data import load_forum_sentiment
+    from nlp import cross_source, dev_rules, sentiment
+    from nlp.data import ForumPost, load_forum_sentiment
 
     posts = load_forum_sentiment().dev
     posts = posts[:limit] if limit else posts
     post_probabilities, stance, entity_negative, risk_event = dev_rules.read_dev_posts(tagger, posts)
     gold = [p.label for p in posts]
+    other = None  # the hand-labelled posts of other crawls the event-backed rule is judged on
+    if cross_source.labelled_file(cross_source.FORUM_CHOICE).is_file():
+        labelled = cross_source.labelled_forum(name=cross_source.FORUM_CHOICE)
+        labelled = labelled[:limit] if limit else labelled
+        _, *reads = dev_rules.read_dev_posts(tagger, [ForumPost(text, label) for text, label in labelled])
+        other = dev_rules.PostReads([label for _, label in labelled], *reads)
     entity = dev_rules.post_entity_threshold(gold, stance, entity_negative)
     event = dev_rules.post_event_rule(
         gold,
@@ -470,6 +476,7 @@ def show_dev_rules(tagger: Any, limit: int | None) -> int:
         entity,
         sentiment.POST_ENTITY_THRESHOLD,
         sentiment.POST_EVENT_THRESHOLD,
+        other=other,
     )
     table = Table(title=f"document-label thresholds on FinFE dev ({len(posts)} posts)", title_justify="left")
     table.add_column("nlp.sentiment", no_wrap=True)
@@ -495,7 +502,13 @@ def show_dev_rules(tagger: Any, limit: int | None) -> int:
         "keep" if event.keep else "drop",
         f"{sentiment.POST_EVENT_THRESHOLD}",
         f"entity rule alone {event.without:.3f}; with the event-backed rule {event.figure:.3f} "
-        f"({event.changed} posts change)",
+        f"({event.changed} posts change)"
+        + (
+            ""
+            if other is None
+            else f"; other crawls' choice posts ({len(other.gold)}): {event.other_without:.3f} → "
+            f"{event.other_figure:.3f}"
+        ),
     )
     Console().print(table)
     return EXIT_OK
@@ -597,12 +610,19 @@ def _fit_ngram(folder: Path, console: Console, blend_only: bool = False) -> None
     from nlp.ngram_blend import fit_ngram_folder
 
     heads = fit_ngram_folder(folder, blend_only=blend_only)
-    for name, weight in heads.blend.items():
+    for name in heads.blend:
         dev = heads.about[f"{name}.dev"]
         console.print(
-            f"{name}: n-gram weight {weight:.1f}; dev {dev['figure_at_weight']:.3f} at it, "
+            f"{name}: n-gram weight {dev['weight']:.1f} on dev; dev {dev['figure_at_weight']:.3f} at it, "
             f"{dev['figure_cross_fitted']:.3f} cross-fitted (encoder alone {dev['encoder_alone']:.3f}, "
             f"n-gram alone {dev['ngram_alone']:.3f})"
+        )
+    crawl = heads.about.get("sentiment.other_crawl")
+    if crawl:  # the sentiment weight chosen on posts of other crawls among those dev cannot tell apart
+        figures = ", ".join(f"{w}: {f:.3f}" for w, f in crawl["choice_posts_kind_forum"].items())
+        console.print(
+            f"sentiment: n-gram weight {crawl['weight']:.1f} chosen on the choice posts of other crawls "
+            f"({figures}) among the weights within FinFE dev's standard error ({crawl['dev_standard_error']:.3f})"
         )
 
 

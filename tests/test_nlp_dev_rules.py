@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nlp.dev_rules import post_entity_threshold, post_event_rule, post_threshold
+from nlp.dev_rules import PostReads, post_entity_threshold, post_event_rule, post_threshold
 from tests.conftest import REPO, crawl_env
 
 
@@ -47,6 +47,25 @@ def test_the_event_backed_post_rule_is_kept_only_when_it_keeps_the_dev_figure() 
     assert costly.changed == 6 and costly.figure < choice.alone - choice.standard_error and not costly.keep
     # an event below the threshold changes nothing
     assert post_event_rule(gold, stance, entity, [0.4] * 20, choice, 0.9, 0.5, target=0.5).changed == 0
+
+
+def test_with_posts_of_other_crawls_the_event_backed_rule_must_not_lose_there() -> None:
+    # FinFE dev as above: the rule keeps the dev figure. Other crawls' posts decide the rest: here the rule
+    # finds two bearish posts the entity rule missed; there it turns two neutral posts with events bearish.
+    gold = [0] * 8 + [1] * 6 + [2] * 6
+    stance = [0, 0, 0, 0, 1, 1, 1, 1] + [1] * 6 + [2] * 6
+    entity = [0.0] * 4 + [0.9, 0.9, 0.75, 0.75] + [0.0] * 6 + [0.8] * 6
+    event = [0.0] * 6 + [0.9, 0.9] + [0.0] * 12
+    choice = post_entity_threshold(gold, stance, entity, target=0.5, grid=(0.9,))
+    posts = ([0, 0, 1, 1, 2], [1, 1, 1, 1, 2], [0.6, 0.6, 0.0, 0.0, 0.0])
+    helps = PostReads(*posts, risk_event=[0.8, 0.8, 0.0, 0.0, 0.0])
+    found = post_event_rule(gold, stance, entity, event, choice, 0.9, 0.5, target=1.01, other=helps)
+    assert found.keep and found.other_figure > found.other_without  # the target is FinFE's alone, unused
+    harms = PostReads(*posts[:2], [0.0, 0.0, 0.6, 0.6, 0.0], risk_event=[0.0, 0.0, 0.8, 0.8, 0.0])
+    lost = post_event_rule(gold, stance, entity, event, choice, 0.9, 0.5, target=0.5, other=harms)
+    assert not lost.keep and lost.other_figure < lost.other_without and lost.figure > lost.without
+    # without posts of other crawls, FinFE dev must also reach the target (here one above any figure)
+    assert not post_event_rule(gold, stance, entity, event, choice, 0.9, 0.5, target=1.01).keep
 
 
 def test_evaluate_dev_rules_prints_both_thresholds(tiny_model_dir: Path) -> None:

@@ -206,6 +206,13 @@ def test_shipped_label_files_match_the_shared_data(shared_data: Path) -> None:
     assert len(news) >= 200 and {bad for _, _, bad in news} == {True, False}
     assert len(posts) >= 200 and {label for _, label in posts} == {0, 1, 2}
     assert len(sentences) >= 150 and sum(len(spans) for _, spans in sentences) >= 150
+    # the posts choices are made on: three classes, and none repeats half of a reported post
+    choice = cross_source.labelled_forum(shared_data, cross_source.FORUM_CHOICE)
+    assert len(choice) >= 150 and {label for _, label in choice} == {0, 1, 2}
+    reported = {text[i : i + 12] for text, _ in posts for i in range(len(text) - 11)}
+    for text, _ in choice:
+        runs = {text[i : i + 12] for i in range(len(text) - 11)}
+        assert len(runs & reported) <= len(runs) / 2, text[:30]
 
 
 def test_unseen_texts_share_no_run_of_twelve_characters_with_training() -> None:

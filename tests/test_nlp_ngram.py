@@ -5,6 +5,7 @@ encoder → save → load → tag)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 import re
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
+from nlp import cross_source
 from nlp.examples import find_mentions
 from nlp.head_scores import HeadScores, blended, chosen_events, encoder_scores
 from nlp.labels import EVENT_TYPES, NO_EVENT, SENTIMENT_LABELS
@@ -275,7 +277,31 @@ def small_shared_data(root: Path) -> Path:
     return root
 
 
-def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, shared_data: Path) -> None:
+def _choice_posts(root: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hand-labelled posts of "another crawl" in the small data tree, with their label file (a reference by
+    line and SHA-1, as shipped) where the cross-source sets are looked up."""
+    posts = [
+        (f"{text}，第{i}帖", i % 3)
+        for i, text in enumerate(["又跌停了，割肉", "走势平稳，观望", "大涨，满仓干"] * 4)
+    ]
+    (root / "corpus" / "posts.txt").write_text("\n".join(text for text, _ in posts) + "\n", "utf-8")
+    folder.mkdir()
+    (folder / cross_source.FORUM_CHOICE).write_text(
+        "".join(
+            json.dumps({
+                "file": "corpus/posts.txt", "line": number, "sha1": hashlib.sha1(text.encode()).hexdigest()[:12],
+                "label": SENTIMENT_LABELS[label],
+            }, ensure_ascii=False) + "\n"
+            for number, (text, label) in enumerate(posts, 1)
+        ),
+        "utf-8",
+    )  # fmt: skip
+    monkeypatch.setattr(cross_source, "labelled_file", lambda name: folder / name)
+
+
+def test_fit_blend_save_load_and_tag(
+    tmp_path: Path, tiny_model_dir: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = small_shared_data(tmp_path / "shared")
     # the lexicons: the company news' polarity words, and the document heads' lexicon columns
     shutil.copytree(shared_data / "lexicons", root / "lexicons")
@@ -319,11 +345,20 @@ def test_fit_blend_save_load_and_tag(tmp_path: Path, tiny_model_dir: Path, share
     folder = tmp_path / "model"
     shutil.copytree(tiny_model_dir, folder)
     tagger = Tagger.load(folder, ngram=False)
+    _choice_posts(root, tmp_path / "labels", monkeypatch)
     choices = fit_blend(tagger, heads, root)
     assert set(choices) == {"sentiment", "events", "entity_negative"}
     for name, choice in choices.items():
-        assert heads.blend[name] == choice.weight
+        assert heads.blend[name] == choice.weight or name == "sentiment"
         assert heads.about[f"{name}.dev"]["figure_cross_fitted"] == round(choice.cross_fitted, 4)
+    # sentiment: of the weights within one standard error of FinFE dev's best, the best on the choice posts
+    crawl = heads.about["sentiment.other_crawl"]
+    assert heads.blend["sentiment"] == crawl["weight"] and str(choices["sentiment"].weight) in crawl["dev"]
+    dev = {float(weight): figure for weight, figure in crawl["dev"].items()}
+    assert all(max(dev.values()) - figure <= crawl["dev_standard_error"] + 1e-4 for figure in dev.values())
+    assert crawl["choice_posts_kind_forum"][str(crawl["weight"])] == max(
+        crawl["choice_posts_kind_forum"].values()
+    )
     # the n-gram heads learn this toy data perfectly; the tiny encoder, trained for seconds, does not
     assert choices["events"].ngram == 1.0 and choices["events"].weight > 0
     heads.save(folder)
