@@ -378,7 +378,11 @@ def merged_spans(
             # ticker, a price move, an announcement, a headline), the mark is its end (Peloton涨27.4%)
             kept = [k for k in kept if k not in overlapping] + [span]
     kept = _outermost([*kept, *defined_names(text, kept)])
-    return [span for span in kept if not _INDEX_OR_CONTRACT.match(text, span[1])]
+    return [
+        span
+        for span in kept
+        if not _INDEX_OR_CONTRACT.match(text, span[1]) and not MARKET_WORD.fullmatch(text, span[0], span[1])
+    ]
 
 
 def _a_person(span: tuple[int, int], people: Sequence[tuple[int, int]], speaker: bool) -> bool:
@@ -391,6 +395,13 @@ def _a_person(span: tuple[int, int], people: Sequence[tuple[int, int]], speaker:
 
 _INDEX_OR_CONTRACT = re.compile(r"指数|期货")
 """What follows a name when the words are about an index or a contract named after it (恒生科技指数)."""
+MARKET_WORD = re.compile(
+    r"(?:沪指|深成指|深证成指|创业板指|科创50|上证指数|上证综指|沪深300|恒指|恒生指数|大盘|两市|沪深两市|A股|港股|美股"
+    r"|北向资金|南向资金|沪股通|深股通|港股通|主力资金|外资)"
+    r"(?:小涨|小跌|大涨|大跌|微涨|微跌|收涨|收跌|涨|跌|震荡|走强|走弱)?"
+)
+"""A market, an index or a flow of money, alone or with its move, is no organisation (沪指小涨, 北向资金, 沪股通):
+the NER head tags them in market reports and posts."""
 DEFINED_NAME = re.compile(r"[(（]\s*(?:以下|下文)?(?:简称|下称)[:：]?\s*[“\"「]([^”\"」]{2,12})[”\"」]")
 """The short name a text gives the organisation it has just named (…有限公司(以下简称“湖南元汇科技”))."""
 

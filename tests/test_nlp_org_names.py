@@ -170,6 +170,17 @@ def test_merged_spans_keep_the_longer_name_people_defined_names_and_no_index() -
     # a name followed by 指数 or 期货 is an index or a contract named after it
     index = "恒生科技指数跌超1%，快手涨3.33%"
     assert _names(index, merged_spans(index, [(0, 4)], None)) == ["快手"]
+    # a market, an index or a flow of money, alone or with its move, is no organisation; a name beginning
+    # with one is left alone
+    market = "沪指小涨，北向资金净流入，沪股通成交活跃，港股通标的宁德时代走强"
+    head = [
+        (0, 4),
+        (market.index("北向"), market.index("北向") + 4),
+        (market.index("沪股通"), market.index("沪股通") + 3),
+    ]
+    head.append((market.index("宁德时代"), market.index("宁德时代") + 4))
+    assert _names(market, merged_spans(market, head, None)) == ["宁德时代"]
+    assert _names("港股通宝公司", merged_spans("港股通宝公司", [(0, 6)], None)) == ["港股通宝公司"]
 
 
 def test_known_names_end_where_a_word_ends() -> None:
