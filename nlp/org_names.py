@@ -78,8 +78,11 @@ _LEADING_NOISE = re.compile(
 )
 """What a ticker capture may begin with that is not part of the name (…日丨新文化 → 新文化)."""
 _NOT_A_NAME = re.compile(r"^(?:截至|于|根据|这|其|该|本|此|据|文|今|昨)")
-_ADVERB_END = re.compile(r"[就也又还都才将已再均亦]$")
-"""An adverb between a name and 公告 (星海新能源亦公告); what is left may still be a role (创投股东就公告)."""
+_ADVERB_END = re.compile(r"[就也又还都才将已再均亦]?在?$")
+"""An adverb or 在 between a name and 公告 (星海新能源亦公告, 鸿远地产在公告中, 良品计划也在公告中); what is left
+may still be a role (创投股东就公告)."""
+_READER = re.compile(r"阅读|查阅|浏览|关注|^(?:投资者|股民|记者|读者|网友)")
+"""Who reads announcements rather than makes them (投资者在阅读公告时, 请关注平台公告)."""
 _PUNCTUATION = re.compile(r"[\s【】\[\]：:，,。；;！!？?“”\"'、《》<>|/·—-]+")
 
 
@@ -129,9 +132,15 @@ def announcer_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for match in ANNOUNCER.finditer(text):
         name, (start, end) = match.group(1), match.span(1)
-        if _ADVERB_END.search(name):  # 星海新能源亦公告: the name is before the adverb
-            name, end = name[:-1], end - 1
-        if len(name) >= 2 and not _NOT_A_NAME.match(name) and not name.endswith("股东"):
+        cut = _ADVERB_END.search(name)  # 星海新能源亦公告, 鸿远地产在公告中: the name is before the adverb
+        if cut:
+            name, end = name[: cut.start()], start + cut.start()
+        if (
+            len(name) >= 2
+            and not _NOT_A_NAME.match(name)
+            and not name.endswith("股东")
+            and not _READER.search(name)
+        ):
             spans.append((start, end))
     return spans
 

@@ -48,6 +48,9 @@ def test_announcer_spans_skip_words_that_are_not_names() -> None:
     # an adverb before 公告 is no part of the name, and a shareholder is a role (the demo forum's post)
     text = "前脚公司回购，后脚创投股东就公告减持。星海新能源亦公告，平煤股份也公告"
     assert _names(text, announcer_spans(text)) == ["星海新能源", "平煤股份"]
+    # 在 before 公告 is no part of the name either; who reads announcements makes none
+    text = "鸿远地产在公告中提出展期，良品计划也在公告中表示。投资者在阅读公告时，请关注平台公告。"
+    assert _names(text, announcer_spans(text)) == ["鸿远地产", "良品计划"]
 
 
 @pytest.mark.parametrize(
