@@ -5,6 +5,10 @@ For each blended head (:data:`nlp.ngram_heads.BLENDED`) the weight in :data:`GRI
 weight tuned on the same rows flatters it, so each is also **cross-fitted**: the dev split is cut in two
 halves (alternate rows), and each half is scored at the weight the other half chose. ``riskwatch fit-ngram``
 writes both figures into the heads' ``about`` and prints them.
+
+Sentiment is the exception: FinFE dev, one stock forum's split, cannot tell several weights apart, so among
+those within its standard error the weight is chosen on hand-labelled posts of other crawls
+(:func:`sentiment_crawl_choice`), kept in ``about`` as ``sentiment.other_crawl``.
 """
 
 from __future__ import annotations
@@ -78,12 +82,25 @@ def dev_scores(
     return scored
 
 
-def sentiment_choice(tagger: Tagger, dev: Sequence[data.ForumPost]) -> BlendChoice:
-    scores = dev_scores(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
+def forum_scores(
+    tagger: Tagger, dev: Sequence[data.ForumPost]
+) -> list[tuple[HeadScores, HeadScores, list[str]]]:
+    return dev_scores(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
+
+
+def _stance(scored: tuple[HeadScores, HeadScores, list[str]], weight: float) -> int:
+    """The forum head's label of one scored post at ``weight``."""
+    encoder, ngram, _ = scored
+    return int(np.argmax(blend(encoder.sentiment, ngram.sentiment, weight)))
+
+
+def sentiment_choice(
+    dev: Sequence[data.ForumPost], scores: Sequence[tuple[HeadScores, HeadScores, list[str]]]
+) -> BlendChoice:
+    """``scores``: :func:`forum_scores` of ``dev``."""
 
     def decide(row: int, weight: float) -> int:
-        encoder, ngram, _ = scores[row]
-        return int(np.argmax(blend(encoder.sentiment, ngram.sentiment, weight)))
+        return _stance(scores[row], weight)
 
     def figure(predicted: dict[int, int]) -> float:
         rows = sorted(predicted)
@@ -103,22 +120,24 @@ class CrawlChoice:
 
 
 def sentiment_crawl_choice(
-    tagger: Tagger, dev: Sequence[data.ForumPost], posts: Sequence[tuple[str, int]]
+    tagger: Tagger,
+    dev: Sequence[data.ForumPost],
+    scores: Sequence[tuple[HeadScores, HeadScores, list[str]]],
+    posts: Sequence[tuple[str, int]],
 ) -> CrawlChoice:
     """FinFE dev, one stock forum's split, cannot tell its best weight from several others, while posts of
     other crawls read very differently across them. So: of the weights whose dev macro-F1 (the forum head's
     argmax, as :func:`sentiment_choice`) is within one bootstrap standard error of the best, the one whose
     document labels score best on ``posts`` (:data:`nlp.cross_source.FORUM_CHOICE`: (text, label)), tagged as
     the crawlers send posts (``kind: forum``) so that the post rules of :mod:`nlp.sentiment` act as they
-    will; ties go to the better dev figure. ``tagger.ngram`` holds the heads; its sentiment weight is left at
-    the choice."""
+    will; ties go to the better dev figure. ``scores``: :func:`forum_scores` of ``dev``; ``tagger.ngram``
+    holds the heads, and its sentiment weight is left at the choice."""
     from nlp.evaluate import post_labels
 
-    scores = dev_scores(tagger, [{"id": str(i), "title": "", "content": p.text} for i, p in enumerate(dev)])
     gold = [p.label for p in dev]
 
     def labels_at(weight: float) -> list[int]:
-        return [int(np.argmax(blend(e.sentiment, n.sentiment, weight))) for e, n, _ in scores]
+        return [_stance(scored, weight) for scored in scores]
 
     figures = {weight: metrics.macro_f1(gold, labels_at(weight)).macro_f1 for weight in GRID}
     best = max(GRID, key=lambda weight: figures[weight])
@@ -176,8 +195,10 @@ def entity_choice(tagger: Tagger, dev: Sequence[data.EntityNegativeText]) -> Ble
 def fit_blend(tagger: Tagger, heads: NgramHeads, root: Path | None = None) -> dict[str, BlendChoice]:
     """Choose ``heads.blend`` on the dev splits with ``tagger``'s encoder (the tagger takes the heads)."""
     tagger.ngram = heads
+    forum_dev = data.load_forum_sentiment(root).dev
+    scores = forum_scores(tagger, forum_dev)
     choices = {
-        "sentiment": sentiment_choice(tagger, data.load_forum_sentiment(root).dev),
+        "sentiment": sentiment_choice(forum_dev, scores),
         "events": events_choice(tagger, data.load_event_texts(root).dev),
         "entity_negative": entity_choice(tagger, data.load_entity_negative(root).dev),
     }
@@ -194,9 +215,7 @@ def fit_blend(tagger: Tagger, heads: NgramHeads, root: Path | None = None) -> di
     heads.about.pop("sentiment.other_crawl", None)
     if cross_source.labelled_file(cross_source.FORUM_CHOICE).is_file():
         crawl = sentiment_crawl_choice(
-            tagger,
-            data.load_forum_sentiment(root).dev,
-            cross_source.labelled_forum(root, cross_source.FORUM_CHOICE),
+            tagger, forum_dev, scores, cross_source.labelled_forum(root, cross_source.FORUM_CHOICE)
         )
         heads.blend["sentiment"] = crawl.weight
         heads.about["sentiment.other_crawl"] = {
