@@ -10,8 +10,8 @@ Two kinds of held-out data are read here:
   from the same corpora, with these lines and every line sharing their first 12 characters left out):
   company news items (one named company, bad news or not), forum and social posts from other crawls
   (3 classes), and sentences with their organisation spans.
-- **Posts for choosing** (``forum_choice.jsonl``): more hand-labelled posts of the same crawl, drawn after the
-  reported set and sharing no half of their 12-character runs with it. The sentiment blend weight
+- **Posts for choosing** (``forum_choice.jsonl``): more hand-labelled posts of the same crawl, from the same
+  corpus lines; none is a reported post, begins like one or shares half its 12-character runs with one. The sentiment blend weight
   (:mod:`nlp.ngram_blend`) and the event-backed post rule (:mod:`nlp.dev_rules`) are chosen on them beside
   FinFE dev, so that the reported posts (``forum.jsonl``) judge those choices instead of making them. The files hold
   file, line and a SHA-1 prefix of each line, not the texts (the data's licence forbids copying its rows); a

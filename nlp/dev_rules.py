@@ -103,6 +103,18 @@ def event_backed(
     ]
 
 
+def _event_rule_figures(
+    posts: PostReads, entity_threshold: float, event_threshold: float
+) -> tuple[float, float, int]:
+    """Macro-F1 of ``posts`` with the entity rule alone and with the event-backed rule beside it, and how many
+    labels the event-backed rule changes."""
+    by_entity = with_entity_rule(posts.stance, posts.entity_negative, entity_threshold)
+    backed = event_backed(by_entity, posts.entity_negative, posts.risk_event, event_threshold)
+    changed = sum(a != b for a, b in zip(by_entity, backed, strict=True))
+    gold = list(posts.gold)
+    return metrics.macro_f1(gold, by_entity).macro_f1, metrics.macro_f1(gold, backed).macro_f1, changed
+
+
 def post_event_rule(
     gold: Sequence[int],
     stance: Sequence[int],
@@ -120,18 +132,13 @@ def post_event_rule(
     :data:`nlp.cross_source.FORUM_CHOICE`) must score no lower with it than without. Without them, FinFE dev
     must also stay at or above ``target``. ``risk_event``: each post's likeliest risk event score (0 when
     none)."""
-    by_entity = with_entity_rule(stance, entity_negative, entity_threshold)
-    backed = event_backed(by_entity, entity_negative, risk_event, event_threshold)
-    figure = metrics.macro_f1(list(gold), backed).macro_f1
-    without = metrics.macro_f1(list(gold), by_entity).macro_f1
-    changed = sum(a != b for a, b in zip(by_entity, backed, strict=True))
+    without, figure, changed = _event_rule_figures(
+        PostReads(gold, stance, entity_negative, risk_event), entity_threshold, event_threshold
+    )
     keep = figure >= entity_choice.alone - entity_choice.standard_error
     if other is None:
         return EventRuleChoice(keep and figure >= target, without, figure, changed)
-    other_by_entity = with_entity_rule(other.stance, other.entity_negative, entity_threshold)
-    other_backed = event_backed(other_by_entity, other.entity_negative, other.risk_event, event_threshold)
-    other_without = metrics.macro_f1(list(other.gold), other_by_entity).macro_f1
-    other_figure = metrics.macro_f1(list(other.gold), other_backed).macro_f1
+    other_without, other_figure, _ = _event_rule_figures(other, entity_threshold, event_threshold)
     keep = keep and other_figure >= other_without
     return EventRuleChoice(keep, without, figure, changed, other_without, other_figure)
 
