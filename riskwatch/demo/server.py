@@ -1,7 +1,7 @@
 """A static web server for the demo site (and the tests' sites) on 127.0.0.1.
 
 Pages may hold ASCII placeholders that are filled at serve time, so the demo's news stays fresh:
-``{{ago:26h|cn}}`` is the time 26 hours ago (styles: cn, dash, date, md, iso, rfc822) in Asia/Shanghai, and
+``{{ago:26h|cn}}`` is the time 26 hours ago (styles: cn, dash, date, md, iso, rfc822, day) in Asia/Shanghai, and
 ``{{base}}`` is ``http://host:port``. ``site.yaml`` in the site root may give per-file byte encodings
 (``encodings``) and HTTP charset headers (``header_charset``). ``/search?q=`` lists the pages that mention q.
 """
@@ -32,6 +32,17 @@ STYLES = {
     "iso": lambda t: t.isoformat(timespec="seconds"),
     "rfc822": lambda t: format_datetime(t),
 }
+DAY_WORDS = {0: "今天", 1: "昨天", 2: "前天"}
+
+
+def day_style(moment: datetime, now: datetime) -> str:
+    """``昨天 10:20`` as forums write it (今天, 昨天, 前天; older: ``12-02 10:20``), for a moment a fixed time
+    ago: a page that said ``昨天 10:20`` outright would be 14 hours old or 38 depending on the time of day, and
+    the demo's 24-hour alert windows would count it or not."""
+    word = DAY_WORDS.get((now.date() - moment.date()).days)
+    return f"{word} {moment:%H:%M}" if word else STYLES["md"](moment)
+
+
 UTF8_PREFIXES = ("news/", "forum/", "feeds/")
 
 
@@ -119,7 +130,8 @@ class SiteServer(ThreadingHTTPServer):
         def fill(match: re.Match[bytes]) -> bytes:
             amount, unit, style = int(match[1]), match[2].decode(), match[3].decode()
             moment = (now - timedelta(**{UNITS[unit]: amount})).replace(second=0, microsecond=0)
-            return STYLES[style](moment).encode(encoding)
+            text = day_style(moment, now) if style == "day" else STYLES[style](moment)
+            return text.encode(encoding)
 
         body = PLACEHOLDER.sub(fill, body)
         return body.replace(b"{{base}}", self.base_url.encode("ascii"))
