@@ -77,7 +77,11 @@ def read_labelled(name: str, root: Path | None = None) -> list[Labelled]:
 
 FORUM = "forum.jsonl"  # the reported posts of other crawls
 FORUM_CHOICE = "forum_choice.jsonl"  # the posts choices are made on
-LABEL_FILES = ("company_news.jsonl", FORUM, FORUM_CHOICE, "ner_org.jsonl")
+COMPANY_NEWS = "company_news.jsonl"
+COMPANY_NEWS_SECOND = "company_news_second.jsonl"  # a second annotator's company news, drawn later
+NER_ORG = "ner_org.jsonl"
+NER_ORG_SECOND = "ner_org_second.jsonl"  # a second annotator's sentences, drawn later
+LABEL_FILES = (COMPANY_NEWS, FORUM, FORUM_CHOICE, NER_ORG, COMPANY_NEWS_SECOND, NER_ORG_SECOND)
 
 
 def labelled_references() -> set[tuple[str, int]]:
@@ -173,10 +177,12 @@ def news_items(news: Sequence[CompanyNews]) -> list[tuple[str, str, bool]]:
     return [(item.text, item.company, bool(item.negative)) for item in judged(news)]
 
 
-def labelled_news_items(root: Path | None = None) -> list[tuple[str, str, bool]]:
+def labelled_news_items(root: Path | None = None, name: str = COMPANY_NEWS) -> list[tuple[str, str, bool]]:
+    """(text, company, bad news?) of each hand-labelled item of ``name`` (:data:`COMPANY_NEWS` or
+    :data:`COMPANY_NEWS_SECOND`) whose company its text names."""
     return [
         (item.text, item.labels["company"], bool(item.labels["negative"]))
-        for item in read_labelled("company_news.jsonl", root)
+        for item in read_labelled(name, root)
         if item.labels.get("company") and item.labels["company"] in item.text
     ]
 
@@ -186,15 +192,16 @@ def labelled_forum(root: Path | None = None, name: str = FORUM) -> list[tuple[st
     return [(item.text, SENTIMENT_LABELS.index(item.labels["label"])) for item in read_labelled(name, root)]
 
 
-def labelled_org_spans(root: Path | None = None) -> list[tuple[str, set[tuple[int, int, str]]]]:
+def labelled_org_spans(
+    root: Path | None = None, name: str = NER_ORG
+) -> list[tuple[str, set[tuple[int, int, str]]]]:
+    """(text, ORG spans) of each hand-labelled sentence of ``name`` (:data:`NER_ORG` or :data:`NER_ORG_SECOND`)."""
     out = []
-    for item in read_labelled("ner_org.jsonl", root):
+    for item in read_labelled(name, root):
         spans = set()
         for start, end, span in item.labels.get("orgs", []):
             if item.text[start:end] != span:
-                raise ValueError(
-                    f"{labelled_file('ner_org.jsonl')}: {item.reference}: span {span!r} not at {start}"
-                )
+                raise ValueError(f"{labelled_file(name)}: {item.reference}: span {span!r} not at {start}")
             spans.add((start, end, "ORG"))
         out.append((item.text, spans))
     return out

@@ -238,12 +238,83 @@ def price_move_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+LATIN_NAME = re.compile(
+    r"(?<![A-Za-z0-9.《<“\"'])"
+    r"([A-Z][A-Za-z0-9&'\-]*(?:\.com)?"
+    r"(?: (?:(?:Corp|Inc|Ltd|Co|LLC|AG|SA|NV|PLC)\.(?![A-Za-z0-9])|[A-Z][A-Za-z0-9&'\-]*|of|and|&))*)"
+    r"(?![A-Za-z0-9》>”\"'])"
+)
+"""A Latin name in Chinese text: capitalised words, with a legal form (Talon Metals Corp.); not inside a title
+(《…》) or quotation marks, where games and products are named."""
+_LATIN_NOT_NAME_WORDS = """
+ABS ADR AI APP AR App AppStore Android ASE BBA CDO CDS CEO CFO CIO CNH CNY COO COVID CPI CPU CT CTO DNA DOTA
+DR Dota DotA EMBA EPS ESG ETF EV FPS GDP GDR GPS GPU GooglePlay HKD ICO IPO IT KOSPI LCD LED LPR MBA MBS MLF
+MMO MPV Max Mini NIFTY ODM OEM OLED OTC PC PCT PE PMI PPI PVE PVP PhD Plus Pro PS QDII QFII REIT REITs RMB RNA
+ROE RPG RQFII RTS SLF SPAC SPV SST ST SUV TLAC TMT USD VC VR Windows Xbox iOS mRNA
+"""
+_LATIN_NOT_NAMES = frozenset(_LATIN_NOT_NAME_WORDS.split())
+"""Capitalised words that name no organisation: acronyms of finance and technology, currencies, indexes, games
+(IMF, WHO or OPEC are organisations and are not here)."""
+_LATIN_ACTS = re.compile(
+    r"\s*(?:近日|日前|今日|今天|昨日|昨天|已经|已|正在|正|将|也|还|宣布|发布|表示|声称|称|报道|获悉|显示|透露|回应|"
+    r"公告|谈判|合作|收购|涨|跌|股价|市场总监|首席执行官|CEO|创始人|联合创始人|"
+    r"的[^，。；]{0,8}?(?:部门|总监|CEO|首席|创始人|负责人|发言人|董事|高管|员工|股东|子公司|股份|股价|市值|营收|财报))"
+)
+"""What follows a Latin name that is an organisation: it acts, speaks, trades or has staff (Alphaliner近日发布,
+Uber展开合作 is taken by 和 before it, Alphabet的自动驾驶技术部门)."""
+_LATIN_PARTNER = re.compile(
+    r"(?:与|和|及|收购|入股|投资|据|联合|机构|公司|商|基金|交易所|独角兽|巨头|平台|品牌|对手|旗下|母公司|子公司|"
+    r"供应商|客户)\s*$"
+)
+"""What comes before a Latin name that is an organisation (航运咨询机构Alphaliner, 独角兽FirstCry, 与Uber)."""
+_LATIN_SUFFIX = re.compile(r"\s*(?:股份有限公司|有限公司|公司|集团|银行)")
+_LATIN_THING = re.compile(r"\s*(?:指数|股|期货|系列|版|芯片|技术|手机|型|号|级|类|\d)")
+"""What follows a Latin word that names a thing, not its maker (KOSPI指数, DBR技术, iPhone 13)."""
+_LATIN_PERSON_BEFORE = re.compile(r"(?:人|导演|总监|主席|经理|记者|作者|分析师|教练|选手|玩家|战队)\s*$")
+
+
+def latin_spans(text: str) -> list[tuple[int, int]]:
+    """Latin names (:data:`LATIN_NAME`) that the text shows to be organisations: with a company suffix
+    (Econcern公司), at a headline's start before its colon (Sumco：), or with a word around them that only an
+    organisation takes (:data:`_LATIN_ACTS`, :data:`_LATIN_PARTNER`). Words for things (:data:`_LATIN_THING`),
+    acronyms (:data:`_LATIN_NOT_NAMES`), letters with a number (Q4, War3) and names after a person's role
+    (制作人PatrickBach) are left out. The NER head, trained on Chinese names, misses most of them."""
+    spans = []
+    for match in LATIN_NAME.finditer(text):
+        start, end = match.span(1)
+        name = match.group(1)
+        if (
+            name in _LATIN_NOT_NAMES
+            or re.fullmatch(r"[A-Za-z]{1,4}\d+|[A-Z]", name)
+            or _LATIN_THING.match(text, end)
+            or _LATIN_PERSON_BEFORE.search(text, max(0, start - 4), start)
+        ):
+            continue
+        suffix = _LATIN_SUFFIX.match(text, end)
+        if suffix:
+            spans.append((start, suffix.end()))
+            continue
+        headline = (start == 0 or text[start - 1] in "【\n") and text[end : end + 1] in "：:"
+        if len(name) >= 3 and (
+            headline
+            or (_LATIN_ACTS.match(text, end) and text[end : end + 1] not in "：:")
+            or _LATIN_PARTNER.search(text, max(0, start - 6), start)
+        ):
+            spans.append((start, end))
+    return spans
+
+
 def marked_spans(text: str, subjects: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Every name the text marks; ``subjects``: its :func:`headline_subject_spans`, where already found."""
     if subjects is None:
         subjects = headline_subject_spans(text)
     return sorted(
-        set(ticker_spans(text)) | set(announcer_spans(text)) | set(subjects) | set(price_move_spans(text))
+        set(ticker_spans(text))
+        | set(announcer_spans(text))
+        | set(subjects)
+        | set(price_move_spans(text))
+        | set(latin_spans(text))
+        | set(source_spans(text))
     )
 
 
@@ -312,6 +383,47 @@ class OrgGazetteer:
         return cls(path.read_text("utf-8").splitlines())
 
 
+WELL_KNOWN_FILE = Path(__file__).parent / "resources" / "well_known_orgs.txt"
+_NOT_THE_COMPANY_AFTER = re.compile(r"地区|市|县|省|镇|村|路|街|山|河|码头|港口|机场|大厦|广场|·|\d|<N>")
+"""What follows a known short name that is a place, a building, a person (海尔·沃尔丹塞), a property project
+(龙湖·…) or a model (波音737), not the company."""
+_NAME_GOES_ON = re.compile(
+    r"科技|商业|零售|集团|控股|股份|银行|证券|基金|地产|置业|汽车|电子|药业|医药|国际|资本|投资|保险|信托|金融|"
+    r"实业|生物|食品|乳业|电器|电气|能源|物流|传媒|网络|智能|影业|有限公司|公司"
+)
+"""Words a company's name goes on with after its short name (商汤科技, 国美零售, 万达商业): the span takes them."""
+
+
+@lru_cache(maxsize=1)
+def _well_known() -> re.Pattern[str]:
+    names = [
+        line.strip()
+        for line in WELL_KNOWN_FILE.read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    return re.compile("|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True)))
+
+
+def well_known_spans(text: str) -> list[tuple[int, int]]:
+    """Widely known short names (``resources/well_known_orgs.txt``: 高盛, 穆迪, 腾讯, 顺丰 …) where jieba reads them
+    as a whole word and no place, person or model follows (:data:`_NOT_THE_COMPANY_AFTER`), taking the words a
+    full name goes on with (:data:`_NAME_GOES_ON`): the gazetteer leaves out names under three characters, and
+    the NER head, trained on full names, misses these."""
+    folded = normalise(text)
+    found = [match.span() for match in _well_known().finditer(folded)]
+    if not found:
+        return []
+    ends = _word_ends(folded)
+    starts = {0} | ends
+    spans = []
+    for start, end in found:
+        if start not in starts or end not in ends or _NOT_THE_COMPANY_AFTER.match(folded, end):
+            continue
+        goes_on = _NAME_GOES_ON.match(folded, end)
+        spans.append((start, goes_on.end() if goes_on else end))
+    return spans
+
+
 def _word_ends(text: str) -> set[int]:
     """The offsets where jieba's words end."""
     ends, position = set(), 0
@@ -373,7 +485,9 @@ def merged_spans(
         for span in repeated(text, marked_spans(text, speakers))
         if not _a_person(span, people, span in speakers)
     }
-    named_spans = _outermost([*marked, *(gazetteer.spans(text) if gazetteer else [])])
+    well_known = [span for span in well_known_spans(text) if not _a_person(span, people, False)]
+    known = [*(gazetteer.spans(text) if gazetteer else []), *well_known]
+    named_spans = _outermost([*marked, *known])
     kept = list(named_spans)
     for piece in (trimmed(text, s, e) for s, e in head):
         span = cleaned(text, *piece) if piece else None
@@ -415,11 +529,38 @@ DEFINED_NAME = re.compile(r"[(（]\s*(?:以下|下文)?(?:简称|下称)[:：]?\
 """The short name a text gives the organisation it has just named (…有限公司(以下简称“湖南元汇科技”))."""
 
 
+ABBREVIATION = re.compile(r"[(（]\s*([A-Za-z][A-Za-z&\- ]{0,14}[A-Za-z])\s*[)）]")
+"""A Latin abbreviation in brackets (日本国际石油开发公司（INPEX）, 食品药品监督管理局（FDA）): right after an
+organisation it is that organisation's other name. Tickers hold a dot or digits (BA.N, 00700) and are left out."""
+
+
 def defined_names(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The short names defined right after one of ``spans``, and every later mention of them."""
+    """The short names defined right after one of ``spans`` (:data:`DEFINED_NAME`, :data:`ABBREVIATION`), and
+    every later mention of them."""
     ends = {end for _, end in spans}
-    found = [match.span(1) for match in DEFINED_NAME.finditer(text) if match.start() in ends]
+    found = [
+        match.span(1)
+        for pattern in (DEFINED_NAME, ABBREVIATION)
+        for match in pattern.finditer(text)
+        if match.start() in ends
+    ]
     return repeated(text, found) if found else []
+
+
+SOURCE_AT_END = re.compile(r"(?<=[。！？!?”」…])\s*[（(]([\u4e00-\u9fff]{2,8})[)）]\s*$")
+"""The outlet a news item names as its source in closing brackets (…，同比增长13%。（证券时报））."""
+_NOT_A_SOURCE = re.compile(
+    r"完|记者|编辑|责编|摄|图|注|译|综合|整理|待续|原标题|通讯员|实习生|作者|供稿|全文"
+)
+
+
+def source_spans(text: str) -> list[tuple[int, int]]:
+    """The outlet named as the source at the end of a news item (:data:`SOURCE_AT_END`); not the bylines and
+    notes that close items the same way (（完）, （记者 王磊）, （图文综合））."""
+    match = SOURCE_AT_END.search(text)
+    if match is None or _NOT_A_SOURCE.search(match.group(1)):
+        return []
+    return [match.span(1)]
 
 
 def _extends(span: tuple[int, int], inner: Sequence[tuple[int, int]]) -> bool:

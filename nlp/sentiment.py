@@ -124,3 +124,46 @@ def news_subject(watched: Sequence[bool], reading: dict[str, Any]) -> int | None
         return None
     own = [index for index, is_watched in enumerate(watched) if is_watched]
     return own[0] if len(own) == 1 else None
+
+
+ADVERSE_RULE_EVENTS = frozenset(
+    {
+        "破产清算",
+        "股权冻结",
+        "股权质押",
+        "失信被执行",
+        "评级下调",
+        "立案调查",
+        "行政处罚",
+        "债务违约",
+        "股东减持",
+        "监管问询",
+        "安全事故",
+    }
+)
+"""Keyword risk events (:mod:`nlp.event_rules`) that are bad news for the entity a news item ties them to.
+高管变动 is not among them: most changes of executives are routine."""
+
+
+def adverse_event_subjects(
+    entities: Sequence[tuple[str | None, bool]], rule_events: Sequence[tuple[str, str | None, float]]
+) -> list[tuple[int, float]]:
+    """(index, score) of the watched entities a news item's keyword events of :data:`ADVERSE_RULE_EVENTS` are
+    tied to, to be flagged negative with them: the heads read 大基金拟减持不超2%股份 as neither good nor bad news
+    while the 股东减持 rule names the company. ``entities``: each entity's key (watchlist id or name) and whether
+    it is a target or watched (organisations only the NER head found do not count, as in :func:`news_subject`);
+    ``rule_events``: (type, entity key, score).
+
+    Measured (without → with it): 格隆汇 (held-out site) company flag 0.961 → 0.966, bad news read negative
+    0.857 → 0.886; the second annotator's company news 0.791 → 0.795 and 0.791 → 0.800; the first hand-labelled
+    set unchanged; BDCI key-entity F1 (dev) 0.9093 → 0.9085; FinQA company news (dev) 0.975 → 0.963 (one item
+    of 80: a penalty for not buying shares as promised, labelled good news by its 增持 event)."""
+    keys = [key for key, _ in entities]
+    found: dict[int, float] = {}
+    for event_type, key, score in rule_events:
+        if event_type not in ADVERSE_RULE_EVENTS or key is None or key not in keys:
+            continue
+        index = keys.index(key)
+        if entities[index][1]:
+            found[index] = max(found.get(index, 0.0), score)
+    return sorted(found.items())

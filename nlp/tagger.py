@@ -31,7 +31,14 @@ from nlp.model import ID_TAGGERS, EntityRows, RiskModel, TokenRows, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
 from nlp.org_names import GENERIC_ORGANISATIONS, OrgGazetteer, merged_spans
-from nlp.sentiment import DIRECTION_EVENTS, document_sentiment, news_subject, reads_good_news
+from nlp.sentiment import (
+    DIRECTION_EVENTS,
+    adverse_event_subjects,
+    document_sentiment,
+    news_subject,
+    reads_as_news,
+    reads_good_news,
+)
 from nlp.text import normalise, outermost_mentions, strip_company_suffix
 from nlp.watchlist import WatchedEntity
 
@@ -391,6 +398,18 @@ class Tagger:
                 }
             )
         events = self._events(prepared, scores, rule_events)
+        if reads_as_news(prepared.record.get("kind"), scores):
+            keys = [(entity.watchlist_id or entity.name, entity.watched) for entity in prepared.entities]
+            for index, score in adverse_event_subjects(
+                keys, [(e.type, e.entity_id, e.score) for e in rule_events]
+            ):
+                entity = entities[index]
+                if not entity["negative"]:
+                    entity["negative"] = True
+                    entity["negative_score"] = max(entity["negative_score"], score)
+                    entity["evidence"] = evidence_sentences(
+                        prepared.text, prepared.entities[index].mentions, cues
+                    )
         # the text's own reading, before any entity's flag makes it negative: what its one watched entity gets
         reading = self._sentiment(prepared.record, scores, [], events)
         subject = news_subject([e.watched for e in prepared.entities], reading)

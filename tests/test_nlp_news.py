@@ -21,7 +21,13 @@ from nlp.news_data import (
     quoted_company,
     split_company_news,
 )
-from nlp.sentiment import document_sentiment, news_subject, reads_as_news, reads_good_news
+from nlp.sentiment import (
+    adverse_event_subjects,
+    document_sentiment,
+    news_subject,
+    reads_as_news,
+    reads_good_news,
+)
 
 
 @pytest.mark.parametrize(
@@ -129,6 +135,16 @@ def test_bad_news_is_about_its_one_watched_entity() -> None:
     assert news_subject([True], {**bad, "label": "neutral"}) is None
 
 
+def test_a_keyword_risk_event_flags_the_watched_entity_it_names() -> None:
+    entities = [("jingjia", True), ("国家产业投资基金", False), ("星海", True)]
+    events = [("股东减持", "jingjia", 0.8), ("股东减持", "jingjia", 0.85), ("立案调查", "星海", 0.95)]
+    assert adverse_event_subjects(entities, events) == [(0, 0.85), (2, 0.95)]
+    # routine changes of executives, events tied to no entity or to one the NER head alone found: nothing
+    others = [("高管变动", "jingjia", 0.8), ("债务违约", None, 0.9), ("股东减持", "国家产业投资基金", 0.8)]
+    assert adverse_event_subjects(entities, others) == []
+    assert adverse_event_subjects(entities, [("股东减持", "unknown", 0.8)]) == []
+
+
 def test_good_news_is_news_the_news_head_reads_as_good() -> None:
     good = _scores([0.1, 0.2, 0.7], [0.1, 0.2, 0.7], 0.1)
     assert reads_good_news("news", good) and reads_good_news(None, good)
@@ -213,6 +229,14 @@ def test_shipped_label_files_match_the_shared_data(shared_data: Path) -> None:
     for text, _ in choice:
         runs = {text[i : i + 12] for i in range(len(text) - 11)}
         assert len(runs & reported) <= len(runs) / 2, text[:30]
+    # the second annotator's sets: both kinds of news, organisations, and no line of the first sets again
+    second_news = cross_source.labelled_news_items(shared_data, cross_source.COMPANY_NEWS_SECOND)
+    second_sentences = cross_source.labelled_org_spans(shared_data, cross_source.NER_ORG_SECOND)
+    assert len(second_news) >= 200 and {bad for _, _, bad in second_news} == {True, False}
+    assert len(second_sentences) >= 200 and sum(len(spans) for _, spans in second_sentences) >= 300
+    first = {text.strip()[:12] for text, *_ in (*news, *posts, *choice, *sentences)}
+    for text, *_ in (*second_news, *second_sentences):
+        assert text.strip()[:12] not in first, text[:30]
 
 
 def test_unseen_texts_share_no_run_of_twelve_characters_with_training() -> None:

@@ -14,10 +14,13 @@ from nlp.org_names import (
     announcer_spans,
     cleaned,
     headline_subject_spans,
+    latin_spans,
     merged_spans,
     price_move_spans,
+    source_spans,
     ticker_spans,
     trimmed,
+    well_known_spans,
 )
 
 
@@ -97,6 +100,75 @@ def test_price_move_spans(text: str, names: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("据航运咨询机构Seabridge近日发布的数据，运力排名易主", ["Seabridge"]),  # before and after
+        ("公司与Northwind签署三年供货协议", ["Northwind"]),
+        ("印度独角兽Fabrikam正在与主权基金谈判", ["Fabrikam"]),
+        ("荷兰Contoso公司持有30%股份", ["Contoso公司"]),  # the suffix is part of the name
+        ("此前LG集团会长表示", ["LG集团"]),
+        ("Tailspin：一季度营收增长12%", ["Tailspin"]),  # a headline's subject
+        ("特斯拉与金属公司Acme Metals Corp.签署了镍供应协议", ["Acme Metals Corp."]),
+        ("IMF表示全球经济增速放缓", ["IMF"]),
+        # acronyms, indexes, things, titles, letters with a number and people are not organisations
+        ("韩国KOSPI指数跌1%，CEO表示将扩产，IPO发行提速", []),
+        ("Q4业绩好于预期，War3也没怎么打了", []),
+        ("采用DBR技术的运用，Model 3销量大涨", []),
+        ("《Northwind》宣布上线，游戏制作人JohnSmith表示", []),
+        ("iPhone销量大涨，它在AppStore和GooglePlay上架", []),
+    ],
+)
+def test_latin_spans(text: str, names: list[str]) -> None:
+    assert _names(text, latin_spans(text)) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("全年运力同比增长13%。（证券时报）", ["证券时报"]),
+        ("公司回应称经营正常。” (澎湃)\n", ["澎湃"]),
+        # bylines, notes and brackets inside the text are no source
+        ("全年运力同比增长13%。（完）", []),
+        ("全年运力同比增长13%。（记者 王磊）", []),
+        ("全年运力同比增长13%。（图文综合）", []),
+        ("据证券时报（电子版）报道，运力增长", []),
+    ],
+)
+def test_source_spans(text: str, names: list[str]) -> None:
+    assert _names(text, source_spans(text)) == names
+
+
+def test_an_abbreviation_in_brackets_after_a_name_is_its_other_name() -> None:
+    text = "日本国际石油开发公司（INPEX）宣布，INPEX将扩产。特斯拉(TSLA.O)跟进"  # a ticker is no abbreviation
+    head = [(0, text.index("（")), (text.index("特斯拉"), text.index("特斯拉") + 3)]
+    assert _names(text, merged_spans(text, head, None)) == [
+        "日本国际石油开发公司",
+        "INPEX",
+        "INPEX",
+        "特斯拉",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("高盛和穆迪均下调了评级，顺丰回应称", ["高盛", "穆迪", "顺丰"]),
+        ("商汤科技在港上市，国美零售发布公告", ["商汤科技", "国美零售"]),  # the full name goes on
+        # a place, a building, a person, a model, or a longer word that holds the name: not the company
+        ("西藏阿里地区，海天码头，外长海尔·沃尔丹塞，波音737", []),
+        ("中信证券发布研报", []),  # jieba reads 中信证券 as one word: the gazetteer's, not a short name
+    ],
+)
+def test_well_known_spans(text: str, names: list[str]) -> None:
+    assert _names(text, well_known_spans(text)) == names
+
+
+def test_latin_names_are_marked_wherever_the_text_repeats_them() -> None:
+    text = "航运咨询机构Seabridge近日发布报告。据Seabridge统计，Northwind的运力第一"
+    assert _names(text, merged_spans(text, [], None)) == ["Seabridge", "Seabridge"]
+
+
+@pytest.mark.parametrize(
     ("text", "span", "name"),
     [
         ("二股东金保利半月疯狂套现", "二股东金保利", "金保利"),
@@ -141,8 +213,11 @@ def test_merged_spans_prefer_known_names_unless_the_head_extends_them(tmp_path: 
     moves = "Peloton涨27.4%，特斯拉(TSLA.O)与金属公司签约"
     head = [(0, 8), (moves.index("特斯拉"), moves.index("签约"))]
     assert _names(moves, merged_spans(moves, head, None)) == ["Peloton", "特斯拉"]
+    known = OrgGazetteer(["泰森食品"])
+    assert _names("泰森食品涨势", merged_spans("泰森食品涨势", [(0, 5)], known)) == ["泰森食品涨"]
+    # a Latin name before its move is marked too (latin_spans), so it ends there even when it is known
     known = OrgGazetteer(["Peloton"])
-    assert _names("Peloton涨势", merged_spans("Peloton涨势", [(0, 8)], known)) == ["Peloton涨"]
+    assert _names("Peloton涨势", merged_spans("Peloton涨势", [(0, 8)], known)) == ["Peloton"]
     gazetteer.save(tmp_path)
     assert (tmp_path / ORG_NAMES_FILE).is_file()
     loaded = OrgGazetteer.load(tmp_path)
