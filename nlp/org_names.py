@@ -135,11 +135,15 @@ def announcer_spans(text: str) -> list[tuple[int, int]]:
         cut = _ADVERB_END.search(name)  # 星海新能源亦公告, 鸿远地产在公告中: the name is before the adverb
         if cut:
             name, end = name[: cut.start()], start + cut.start()
+        when = _TIME_AT_END.search(name)  # 中午公告, 公司日前公告: a time, not a name
+        if when:
+            name, end = name[: when.start()], start + when.start()
         if (
             len(name) >= 2
             and not _NOT_A_NAME.match(name)
             and not name.endswith("股东")
             and not _READER.search(name)
+            and name not in GENERIC_ORGANISATIONS
         ):
             spans.append((start, end))
     return spans
@@ -327,12 +331,20 @@ _FOREIGN_PLACE = re.compile(rf"^(?:{_PLACES})(?=[A-Za-z])")
 
 
 _DATELINE = re.compile(r"(?:网|报|社|台|电)讯$")
+_TIME = (
+    r"(?:今天|今日|昨天|昨日|明天|日前|近日|目前|此前|日内|中午|上午|下午|早盘|午后|盘中|年初|年底|年内|全年|"
+    r"前三季度|[一二三四]季度|上半年|下半年)"
+)
+_TIME_AT_START = re.compile(rf"^{_TIME}+")
+_TIME_AT_END = re.compile(rf"{_TIME}+$")
+"""Time words the NER head takes into a span (三季度公司, 公司日前) or tags alone (中午): no part of a name."""
 
 
 def cleaned(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """A head span without a role or date before the name (二股东金保利 → 金保利) or a country before a Latin
-    name (意大利CIFA公司 → CIFA公司); None when it is the 部 of a minister's title (印度国防部长), a news
-    dateline (快讯网讯) or nothing of two characters is left."""
+    """A head span without a role or date before the name (二股东金保利 → 金保利), a country before a Latin
+    name (意大利CIFA公司 → CIFA公司) or a time word around it (三季度公司 → 公司, 公司日前 → 公司, which the tagger
+    then drops as generic); None when it is the 部 of a minister's title (印度国防部长), a news dateline (快讯网讯)
+    or nothing of two characters is left (中午)."""
     span = text[start:end]
     if span.endswith("部") and text[end : end + 1] == "长":
         return None
@@ -341,11 +353,14 @@ def cleaned(text: str, start: int, end: int) -> tuple[int, int] | None:
     if span.startswith("日") and start and text[start - 1] in "0123456789>":  # the rest of a date (<N>日)
         start += 1
         span = text[start:end]
-    for pattern in (_ROLE_PREFIX, _FOREIGN_PLACE):
+    for pattern in (_ROLE_PREFIX, _FOREIGN_PLACE, _TIME_AT_START):
         match = pattern.match(span)
         if match and len(span) - match.end() >= 2:
             start += match.end()
             span = text[start:end]
+    at_end = _TIME_AT_END.search(span)
+    if at_end:
+        end = start + at_end.start()
     return (start, end) if end - start >= 2 else None
 
 

@@ -54,6 +54,9 @@ def test_announcer_spans_skip_words_that_are_not_names() -> None:
     # 在 before 公告 is no part of the name either; who reads announcements makes none
     text = "鸿远地产在公告中提出展期，良品计划也在公告中表示。投资者在阅读公告时，请关注平台公告。"
     assert _names(text, announcer_spans(text)) == ["鸿远地产", "良品计划"]
+    # a time before 公告 is no name, and a company announcing 日前 keeps only its name
+    text = "中午公告出来直接傻眼。公司日前公告称中标，星海新能源日前公告"
+    assert _names(text, announcer_spans(text)) == ["星海新能源"]
 
 
 @pytest.mark.parametrize(
@@ -183,6 +186,10 @@ def test_latin_names_are_marked_wherever_the_text_repeats_them() -> None:
         ),  # a dateline names the outlet, not the news's subject
         ("日本航空宣布增资", "日本航空", "日本航空"),  # 日 starts a name where no date is before it
         ("美国银行宣布回购", "美国银行", "美国银行"),  # a country is cut only before a Latin name
+        # time words around a span are no part of a name; a time word alone is none
+        ("前三季度公司营收增长", "前三季度公司", "公司"),
+        ("星海新能源日前公告", "星海新能源日前", "星海新能源"),
+        ("明天中午开盘就知道了", "中午", None),
     ],
 )
 def test_cleaned_head_spans(text: str, span: str, name: str | None) -> None:
