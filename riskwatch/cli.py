@@ -442,11 +442,18 @@ def cmd_evaluate(args: argparse.Namespace, config: AppConfig, console: Console) 
         table.add_column(column, justify="right")
     for key in figures["model"]:
         row = [_figure(key, figures[name].get(key)) for name in figures]
-        table.add_row(key, *row, f"≥ {TARGETS[key]:.2f}" if key in TARGETS else "")
+        table.add_row(key, *row, _target(figures["model"][key], TARGETS.get(key)))
     Console().print(table)
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     return EXIT_OK
+
+
+def _target(value: float, target: float | None) -> str:
+    """The target column: the target and whether the model meets it (✓ met, ✗ not)."""
+    if target is None:
+        return ""
+    return f"≥ {target:.2f} " + ("[green]✓[/green]" if value >= target else "[red]✗[/red]")
 
 
 def show_dev_rules(tagger: Any, limit: int | None) -> int:

@@ -314,6 +314,15 @@ def test_tag_command_reports_bad_lines_and_tags_the_rest(tiny_model_dir: Path, t
     assert [e["name"] for e in tagged[1]["entities"]].count("星海新能源") == 1
 
 
+def test_evaluate_marks_each_target_met_or_not() -> None:
+    from riskwatch.cli import _target
+
+    assert _target(0.798, 0.75) == "≥ 0.75 [green]✓[/green]"
+    assert _target(0.729, 0.75) == "≥ 0.75 [red]✗[/red]"
+    assert _target(0.75, 0.75).endswith("✓[/green]")  # the target is met at it
+    assert _target(0.5, None) == ""
+
+
 def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
     from nlp.evaluate import TARGETS, evaluate_model
 
