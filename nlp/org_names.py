@@ -308,6 +308,46 @@ def latin_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_LIST_ITEM = r"[\u4e00-\u9fffA-Za-z0-9*]{2,10}"
+LISTED_COMPANIES = re.compile(
+    rf"((?:{_LIST_ITEM}\s*、\s*)+{_LIST_ITEM}(?:\s*(?:和|及|与|以及)\s*{_LIST_ITEM})?)\s*等"
+    r"(?:\d+|<N>|[一二三四五六七八九十几多数]+)?(?:家|个|只)?(?:上市|知名|头部|大型|龙头|国内|海外|外资|民营|国有)?"
+    r"(?:航空|汽车|科技|互联网|医药|药|地产|房地产|食品|乳品|乳|白酒|酒|保险|证券|金融|电商|快递|物流|新能源|光伏|"
+    r"半导体|芯片|游戏|传媒|钢铁|煤炭|能源)?"
+    r"(?:企业|公司|银行|券商|基金公司|机构|平台|品牌|车企|房企|药企|险企|集团|厂商|电商|巨头)"
+)
+"""A list of names that the text closes as companies (保税科技、南京新百、天康生物等5家公司; 伊利、圣元、安利等企业)."""
+_LIST_LEAD = re.compile(r"^.*(?:包括|比如|例如|譬如|诸如|直指|涉及|其中|分别为|分别是)(?=..)")
+_LIST_LEAD_SHORT = re.compile(r"^.*(?:如|有|是|为|对|向)(?=..)")
+"""Words before a list's first item that are no part of it (将矛头直指伊利、… → 伊利); the one-character ones
+only before a first item of more than four characters (有研新材 and 如意集团 keep theirs)."""
+
+
+_LIST_OPENERS = frozenset('，。；：、（(【“"\n ,')
+
+
+def listed_spans(text: str) -> list[tuple[int, int]]:
+    """Every item of a list the text closes as companies (:data:`LISTED_COMPANIES`). The first item starts after
+    a punctuation mark, or after the words before it (:data:`_LIST_LEAD`); one that runs on from a longer
+    stretch of text of more than four characters is left out."""
+    spans = []
+    for match in LISTED_COMPANIES.finditer(text):
+        body, base = match.group(1), match.start(1)
+        for number, item in enumerate(re.finditer(r"[^、和及与\s]+", body)):
+            start, end = item.span()
+            if number == 0:
+                for leads, longer_than in ((_LIST_LEAD, 0), (_LIST_LEAD_SHORT, 4)):
+                    lead = leads.match(body[start:end]) if end - start > longer_than else None
+                    if lead and end - start - lead.end() >= 2:
+                        start += lead.end()
+                runs_on = base > 0 and text[base - 1] not in _LIST_OPENERS
+                if start == 0 and end > 4 and runs_on:
+                    continue
+            if 2 <= end - start <= 10:
+                spans.append((base + start, base + end))
+    return spans
+
+
 def marked_spans(text: str, subjects: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """Every name the text marks; ``subjects``: its :func:`headline_subject_spans`, where already found."""
     if subjects is None:
@@ -319,6 +359,7 @@ def marked_spans(text: str, subjects: Sequence[tuple[int, int]] | None = None) -
         | set(price_move_spans(text))
         | set(latin_spans(text))
         | set(source_spans(text))
+        | set(listed_spans(text))
     )
 
 

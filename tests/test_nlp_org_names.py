@@ -15,6 +15,7 @@ from nlp.org_names import (
     cleaned,
     headline_subject_spans,
     latin_spans,
+    listed_spans,
     merged_spans,
     price_move_spans,
     source_spans,
@@ -164,6 +165,23 @@ def test_an_abbreviation_in_brackets_after_a_name_is_its_other_name() -> None:
 )
 def test_well_known_spans(text: str, names: list[str]) -> None:
     assert _names(text, well_known_spans(text)) == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("保税科技、南京新百、天康生物等5家公司也在中报披露", ["保税科技", "南京新百", "天康生物"]),
+        ("将矛头直指伊利、圣元、安利等企业。", ["伊利", "圣元", "安利"]),  # the words before the list go
+        ("中国国航、南方航空和春秋航空等航空公司", ["中国国航", "南方航空", "春秋航空"]),
+        ("有研新材、如意集团等公司", ["有研新材", "如意集团"]),  # a name that begins like 有 or 如 keeps it
+        # lists the text does not close as companies
+        ("北京、上海、广州等城市", []),
+        ("上海等地的渣打银行", []),
+        ("培训、就业等配套机构", []),
+    ],
+)
+def test_listed_spans(text: str, names: list[str]) -> None:
+    assert _names(text, listed_spans(text)) == names
 
 
 def test_latin_names_are_marked_wherever_the_text_repeats_them() -> None:
