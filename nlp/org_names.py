@@ -9,7 +9,12 @@ sources add such names, and both are plain data, no model:
   announces something at the start of a sentence (``华阳国际公告，…``);
 - **a gazetteer** (:class:`OrgGazetteer`) of the organisation names in the training splits (the ORG spans of
   the NER corpora, the CCKS event subjects, the BDCI candidates, the companies of the real company news),
-  saved in the model folder as ``org_names.txt`` (:data:`ORG_NAMES_FILE`).
+  saved in the model folder as ``org_names.txt`` (:data:`ORG_NAMES_FILE`), and widely known short names that
+  the gazetteer's three-character minimum leaves out (:func:`well_known_spans`: 高盛, 穆迪, 顺丰).
+
+What the text marks also covers Latin names that act like companies (:func:`latin_spans`: ``Alphaliner近日发布``),
+the items of a list the text closes as companies (:func:`listed_spans`: ``伊利、圣元、安利等企业``) and the
+outlet credited at an item's end (:func:`source_spans`: ``…。（证券时报）``).
 
 :func:`merged_spans` puts them together with the head's spans: a marked or known name wins over a head span
 it overlaps, unless the head's span holds it whole and goes on (贵州茅台 → 贵州茅台酒股份有限公司, 惠泉啤酒 →

@@ -398,26 +398,27 @@ class Tagger:
                 }
             )
         events = self._events(prepared, scores, rule_events)
-        if reads_as_news(prepared.record.get("kind"), scores):
+
+        def flag(index: int, score: float) -> None:  # a judgement the entity heads missed, from a rule
+            entity = entities[index]
+            if not entity["negative"]:
+                entity["negative"] = True
+                entity["negative_score"] = max(entity["negative_score"], score)
+                entity["evidence"] = evidence_sentences(
+                    prepared.text, prepared.entities[index].mentions, cues
+                )
+
+        if reads_as_news(prepared.record.get("kind"), scores):  # a keyword risk event names its entity
             keys = [(entity.watchlist_id or entity.name, entity.watched) for entity in prepared.entities]
             for index, score in adverse_event_subjects(
                 keys, [(e.type, e.entity_id, e.score) for e in rule_events]
             ):
-                entity = entities[index]
-                if not entity["negative"]:
-                    entity["negative"] = True
-                    entity["negative_score"] = max(entity["negative_score"], score)
-                    entity["evidence"] = evidence_sentences(
-                        prepared.text, prepared.entities[index].mentions, cues
-                    )
+                flag(index, score)
         # the text's own reading, before any entity's flag makes it negative: what its one watched entity gets
         reading = self._sentiment(prepared.record, scores, [], events)
         subject = news_subject([e.watched for e in prepared.entities], reading)
-        if subject is not None and not entities[subject]["negative"]:
-            entity = entities[subject]
-            entity["negative"] = True
-            entity["negative_score"] = max(entity["negative_score"], reading["score"])
-            entity["evidence"] = evidence_sentences(prepared.text, prepared.entities[subject].mentions, cues)
+        if subject is not None:
+            flag(subject, reading["score"])
         return {
             **prepared.record,
             "sentiment": self._sentiment(prepared.record, scores, entities, events),
