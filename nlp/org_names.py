@@ -445,9 +445,9 @@ class OrgGazetteer:
 
 
 WELL_KNOWN_FILE = Path(__file__).parent / "resources" / "well_known_orgs.txt"
-_NOT_THE_COMPANY_AFTER = re.compile(r"地区|市|县|省|镇|村|路|街|山|河|码头|港口|机场|大厦|广场|·|\d|<N>")
+_NOT_THE_COMPANY_AFTER = re.compile(r"地区|市|县|省|镇|村|路|街|山|河|码头|港口|机场|大厦|广场|·|\d|<n>")
 """What follows a known short name that is a place, a building, a person (海尔·沃尔丹塞), a property project
-(龙湖·…) or a model (波音737), not the company."""
+(龙湖·…) or a model (波音737, 波音<N> in the corpora, lower-cased as the text is folded), not the company."""
 _NAME_GOES_ON = re.compile(
     r"科技|商业|零售|集团|控股|股份|银行|证券|基金|地产|置业|汽车|电子|药业|医药|国际|资本|投资|保险|信托|金融|"
     r"实业|生物|食品|乳业|电器|电气|能源|物流|传媒|网络|智能|影业|有限公司|公司"
