@@ -79,9 +79,20 @@ FORUM = "forum.jsonl"  # the reported posts of other crawls
 FORUM_CHOICE = "forum_choice.jsonl"  # the posts choices are made on
 COMPANY_NEWS = "company_news.jsonl"
 COMPANY_NEWS_SECOND = "company_news_second.jsonl"  # a second annotator's company news, drawn later
+COMPANY_NEWS_THIRD = "company_news_third.jsonl"
+"""1,533 company-news lines drawn at random (not half bad news: 551 bad, 506 good, 476 neutral), labelled by
+ten more readers under ``company_news_third.GUIDE.md``; its flag is judged by balanced accuracy."""
 NER_ORG = "ner_org.jsonl"
 NER_ORG_SECOND = "ner_org_second.jsonl"  # a second annotator's sentences, drawn later
-LABEL_FILES = (COMPANY_NEWS, FORUM, FORUM_CHOICE, NER_ORG, COMPANY_NEWS_SECOND, NER_ORG_SECOND)
+LABEL_FILES = (
+    COMPANY_NEWS,
+    FORUM,
+    FORUM_CHOICE,
+    NER_ORG,
+    COMPANY_NEWS_SECOND,
+    NER_ORG_SECOND,
+    COMPANY_NEWS_THIRD,
+)
 
 
 def labelled_references() -> set[tuple[str, int]]:
@@ -156,14 +167,17 @@ def company_flag_figures(
     prefix: str, items: Sequence[tuple[str, str, bool]], tagged: Sequence[dict[str, Any]]
 ) -> dict[str, float]:
     """``items``: (text, company, bad news?) and their tagged records (the company given as the target).
-    Accuracy of the company's negative flag, and of the document label: bad news read ``negative``, good or
-    neutral news read anything else."""
-    flags, bad_read, good_read = [], [], []
+    Accuracy of the company's negative flag, the same with bad and other news weighing half each (what the
+    accuracy would be on a set of half bad news, as the issue's), and of the document label: bad news read
+    ``negative``, good or neutral news read anything else."""
+    flags, bad_flags, good_flags, bad_read, good_read = [], [], [], [], []
     for (_, company, bad), record in zip(items, tagged, strict=True):
         entity = next(e for e in record["entities"] if e["name"] == company)
         flags.append(entity["negative"] == bad)
+        (bad_flags if bad else good_flags).append(entity["negative"] == bad)
         (bad_read if bad else good_read).append((record["sentiment"]["label"] == "negative") == bad)
     figures = {f"{prefix}.entity_accuracy": _share(flags), f"{prefix}.items": float(len(items))}
+    figures[f"{prefix}.entity_balanced_accuracy"] = (_share(bad_flags) + _share(good_flags)) / 2
     figures[f"{prefix}.bad_news_negative"] = _share(bad_read)
     figures[f"{prefix}.good_news_not_negative"] = _share(good_read)
     return figures
@@ -179,7 +193,7 @@ def news_items(news: Sequence[CompanyNews]) -> list[tuple[str, str, bool]]:
 
 def labelled_news_items(root: Path | None = None, name: str = COMPANY_NEWS) -> list[tuple[str, str, bool]]:
     """(text, company, bad news?) of each hand-labelled item of ``name`` (:data:`COMPANY_NEWS` or
-    :data:`COMPANY_NEWS_SECOND`) whose company its text names."""
+    :data:`COMPANY_NEWS_SECOND` or :data:`COMPANY_NEWS_THIRD`) whose company its text names."""
     return [
         (item.text, item.labels["company"], bool(item.labels["negative"]))
         for item in read_labelled(name, root)

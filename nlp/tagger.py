@@ -30,7 +30,7 @@ from nlp.linking import EntityLinker
 from nlp.model import ID_TAGGERS, EntityRows, RiskModel, TokenRows, input_dtype
 from nlp.ner_decode import constrained_tags
 from nlp.ngram_heads import NgramHeads
-from nlp.org_names import GENERIC_ORGANISATIONS, OrgGazetteer, merged_spans
+from nlp.org_names import GENERIC_ORGANISATIONS, OrgGazetteer, is_authority, merged_spans
 from nlp.sentiment import (
     DIRECTION_EVENTS,
     adverse_event_subjects,
@@ -376,12 +376,14 @@ class Tagger:
 
     def postprocess(self, prepared: Prepared, scores: HeadScores) -> dict[str, Any]:
         title_length = len(prepared.title)
-        mention_index = [
+        # a regulator, court or police acts on a keyword event's subject (证监会立案…): never its subject
+        subjects = [
             (entity.watchlist_id or entity.name, s, e)
             for entity in prepared.entities
+            if not is_authority(entity.name)
             for s, e in entity.mentions
         ]
-        rule_events = find_rule_events(prepared.text, mention_index)
+        rule_events = find_rule_events(prepared.text, subjects)
         cues = [(event.start, event.end) for event in rule_events]
         entities = []
         for entity, negative_score in zip(prepared.entities, scores.entity_negative.tolist(), strict=True):
@@ -457,7 +459,12 @@ class Tagger:
             if good_news and event_type in DIRECTION_EVENTS:
                 continue  # 净利大增 is no 业绩下滑 (nlp.sentiment.DIRECTION_EVENTS)
             k = self.event_classes.index(event_type)
-            scored = [(e.event_scores[k], e) for e in prepared.entities if e.event_scores]
+            # a regulator, court or police acts on the subject (证监会立案调查…): it is never the subject itself
+            scored = [
+                (e.event_scores[k], e)
+                for e in prepared.entities
+                if e.event_scores and not is_authority(e.name)
+            ]
             top = max(scored, key=lambda pair: pair[0], default=(0.0, None))
             entity = top[1].name if top[1] is not None and top[0] >= ENTITY_EVENT_THRESHOLD else None
             found[(event_type, entity)] = max(found.get((event_type, entity), 0.0), score)

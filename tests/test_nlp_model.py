@@ -340,12 +340,22 @@ def test_evaluation_reports_every_figure(tagger: Tagger) -> None:
         key.replace(".ner.", ".ner_second.") for key in expected if ".ner." in key
     }  # second annotator
     # hand-labelled company news no silver rule reads / that repeats no training text, of both annotators
-    labelled = ("cross_source.company_news", "cross_source.company_news_second")
+    labelled = (
+        "cross_source.company_news",
+        "cross_source.company_news_second",
+        "cross_source.company_news_third",
+    )
     for prefix in labelled:
         for subset in ("rule_free", "unseen"):
             expected |= {f"{prefix}.{subset}.{name}" for name in ("entity_accuracy", "items")}
     for prefix in ("news_dev", "news_held_out", *labelled):  # company news, by source
-        for figure in ("entity_accuracy", "bad_news_negative", "good_news_not_negative", "items"):
+        for figure in (
+            "entity_accuracy",
+            "entity_balanced_accuracy",
+            "bad_news_negative",
+            "good_news_not_negative",
+            "items",
+        ):
             expected.add(f"{prefix}.{figure}")
     assert set(figures) == expected and set(TARGETS) <= expected
     assert all(0.0 <= value <= 1.0 for key, value in figures.items() if not key.endswith(".items"))

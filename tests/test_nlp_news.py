@@ -21,6 +21,7 @@ from nlp.news_data import (
     quoted_company,
     split_company_news,
 )
+from nlp.news_silver import rule_fires
 from nlp.sentiment import (
     adverse_event_subjects,
     document_sentiment,
@@ -237,6 +238,25 @@ def test_shipped_label_files_match_the_shared_data(shared_data: Path) -> None:
     first = {text.strip()[:12] for text, *_ in (*news, *posts, *choice, *sentences)}
     for text, *_ in (*second_news, *second_sentences):
         assert text.strip()[:12] not in first, text[:30]
+    # the third company-news set: random lines of both kinds, none a rule reads, none retelling a line of the
+    # other sets (12 characters in a row), each company named in its line, and read under its written guide
+    third = cross_source.read_labelled(cross_source.COMPANY_NEWS_THIRD, shared_data)
+    assert len(third) >= 1500 and {item.labels["sentiment"] for item in third} == {
+        "negative",
+        "neutral",
+        "positive",
+    }
+    assert all(item.labels["company"] in item.text for item in third)
+    assert all(item.labels["negative"] == (item.labels["sentiment"] == "negative") for item in third)
+    assert not any(rule_fires(item.text) for item in third)
+    others = [text for text, *_ in (*news, *posts, *choice, *sentences, *second_news, *second_sentences)]
+    runs = {text[i : i + 12] for text in others for i in range(len(text) - 11)}
+    assert not [
+        item.reference
+        for item in third
+        if any(item.text[i : i + 12] in runs for i in range(len(item.text) - 11))
+    ]
+    assert cross_source.labelled_file("company_news_third.GUIDE.md").is_file()
 
 
 def test_unseen_texts_share_no_run_of_twelve_characters_with_training() -> None:

@@ -306,3 +306,23 @@ def test_training_names_leave_out_common_words_and_places(shared_data: Path) -> 
     assert len(names) > 5000
     assert not names & {"子公司", "总经理", "俄罗斯", "信用卡"}
     assert {"中信证券", "招商银行"} <= names
+
+
+@pytest.mark.parametrize(
+    ("name", "authority"),
+    [
+        ("证监会", True),
+        ("上海证监局", True),
+        ("北京市第一中级人民法院", True),
+        ("中国人民银行", True),
+        ("深交所", True),
+        ("明川科技股份有限公司", False),
+        ("交通银行", False),
+        ("中信证券", False),
+        ("法院路支行", False),
+    ],
+)
+def test_authorities_are_told_by_how_their_name_ends(name: str, authority: bool) -> None:
+    from nlp.org_names import is_authority
+
+    assert is_authority(name) is authority
