@@ -39,14 +39,14 @@ ORG_NAMES_FILE = "org_names.txt"
 MIN_NAME_LENGTH = 3
 """Shorter known names (平安, 中信) are parts of too many other words to be matched on their own."""
 
-# Words the NER head may tag as ORG that name no particular organisation.
 AUTHORITY = re.compile(
     r"(?:证监会|银保监会|银监会|保监会|金融监管总局|人民银行|人行|央行|国资委|发改委|市场监管总局|税务总局|外汇局|"
-    r"证监局|银保监局|监管局|交易所|上交所|深交所|北交所|港交所|法院|检察院|公安局|公安|派出所|"
+    r"证监局|银保监局|监管局|证券交易所|期货交易所|上交所|深交所|北交所|港交所|法院|检察院|公安局|公安|派出所|"
     r"财政部|商务部|工信部|国务院|[国中]?央?纪委|审计署|统计局|美联储|证券交易委员会|SEC)$"
 )
 """Names of regulators, courts, police and government bodies: they act on a company (立案调查, 处罚, 判决),
-they are never the subject of its risk event (:func:`is_authority`)."""
+they are never the subject of its risk event (:func:`is_authority`). Exchanges only as securities or futures
+exchanges: a crypto or commodity "交易所" that fails is a company (FCoin交易所跑路)."""
 
 
 def is_authority(name: str) -> bool:
@@ -55,6 +55,7 @@ def is_authority(name: str) -> bool:
     return bool(AUTHORITY.search(name.strip()))
 
 
+# Words the NER head may tag as ORG that name no particular organisation.
 GENERIC_ORGANISATIONS = frozenset(
     [
         "公司",

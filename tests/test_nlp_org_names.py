@@ -320,6 +320,8 @@ def test_training_names_leave_out_common_words_and_places(shared_data: Path) -> 
         ("交通银行", False),
         ("中信证券", False),
         ("法院路支行", False),
+        ("FCoin交易所", False),  # a crypto exchange that fails is a company
+        ("上海证券交易所", True),
     ],
 )
 def test_authorities_are_told_by_how_their_name_ends(name: str, authority: bool) -> None:
